@@ -1,0 +1,15 @@
+from django.apps import AppConfig
+from django.db.models.signals import post_delete
+
+
+class CoreConfig(AppConfig):
+    name = "apps.core"
+    label = "core"
+    verbose_name = "公共"
+
+    def ready(self) -> None:
+        from apps.core.tombstones import record_deletion
+
+        # A receiver rather than a call in each delete service: cascades and tree deletes
+        # remove rows no service sees, and a client that missed them would keep ghosts.
+        post_delete.connect(record_deletion, dispatch_uid="core.record_deletion")

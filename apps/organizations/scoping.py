@@ -1,0 +1,152 @@
+"""Who sees what: one helper for every list, detail, admin changelist, export and viewset.
+
+A user's scope is the union of the subtrees of their role assignments. A role on a region
+covers every row tied to that region or below it; a role on an organization covers that
+organization's subtree within its federation and, for rows tied only to a region (host
+units, regions), the organization's region subtree.
+
+Models declare how their rows reach the tree with `scope_region_path` and
+`scope_organization_path` (lookups ending at a materialized path, or tuples of them).
+A model that declares neither is reference data every signed-in user sees.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import BigIntegerField, Model, Q, QuerySet
+from django.db.models.functions import Cast
+from django.shortcuts import get_object_or_404
+from guardian.models import GroupObjectPermission, UserObjectPermission
+
+from apps.organizations.models import Organization, Region, RoleAssignment
+
+_CACHE_ATTR = "_qunzhi_scope"
+
+
+@dataclass(frozen=True)
+class Scope:
+    everything: bool = False
+    region_paths: tuple[str, ...] = ()
+    organization_paths: tuple[str, ...] = ()
+    # Regions of organization roles: they open region-only data (host units, regions).
+    organization_region_paths: tuple[str, ...] = ()
+
+    @property
+    def is_empty(self) -> bool:
+        return not (self.everything or self.region_paths or self.organization_paths)
+
+    def covers_region(self, region: Region) -> bool:
+        return self.everything or _under(region.path, self.region_paths + self.organization_region_paths)
+
+    def covers_organization(self, organization: Organization) -> bool:
+        return (
+            self.everything
+            or _under(organization.path, self.organization_paths)
+            or _under(organization.region.path, self.region_paths)
+        )
+
+
+def _under(path: str, prefixes: tuple[str, ...]) -> bool:
+    return any(path.startswith(prefix) for prefix in prefixes)
+
+
+def _outermost(paths: set[str]) -> tuple[str, ...]:
+    """Drop paths already inside another one, so the SQL has no redundant ORs."""
+    ordered = sorted(paths)
+    kept: list[str] = []
+    for path in ordered:
+        if not kept or not path.startswith(kept[-1]):
+            kept.append(path)
+    return tuple(kept)
+
+
+def scope_for(user) -> Scope:
+    """The user's scope, read once per request (one query) and kept on the user object."""
+    if not user or not user.is_authenticated or not user.is_active:
+        return Scope()
+    cached = getattr(user, _CACHE_ATTR, None)
+    if cached is not None:
+        return cached
+    if user.is_superuser:
+        scope = Scope(everything=True)
+    else:
+        rows = RoleAssignment.objects.filter(user=user).values_list(
+            "region__path", "organization__path", "organization__region__path"
+        )
+        region_paths, organization_paths, organization_region_paths = set(), set(), set()
+        for region_path, organization_path, organization_region_path in rows:
+            if region_path:
+                region_paths.add(region_path)
+            else:
+                organization_paths.add(organization_path)
+                organization_region_paths.add(organization_region_path)
+        scope = Scope(
+            region_paths=_outermost(region_paths),
+            organization_paths=_outermost(organization_paths),
+            organization_region_paths=_outermost(organization_region_paths),
+        )
+    setattr(user, _CACHE_ATTR, scope)
+    return scope
+
+
+def forget_scope(user) -> None:
+    """Call after changing a user's roles within the same request."""
+    if hasattr(user, _CACHE_ATTR):
+        delattr(user, _CACHE_ATTR)
+
+
+def _lookups(value: str | tuple[str, ...] | None) -> tuple[str, ...]:
+    if not value:
+        return ()
+    return (value,) if isinstance(value, str) else tuple(value)
+
+
+def _prefix_q(lookups: tuple[str, ...], paths: tuple[str, ...]) -> Q:
+    q = Q(pk__in=[])
+    for lookup in lookups:
+        for path in paths:
+            q |= Q(**{f"{lookup}__startswith": path})
+    return q
+
+
+def _granted_q(model: type[Model], user) -> Q:
+    """Rows granted to the user one by one through django-guardian (e.g. a venue's manager)."""
+    perm = {
+        "permission__codename": f"view_{model._meta.model_name}",
+        "permission__content_type__app_label": model._meta.app_label,
+        "permission__content_type__model": model._meta.model_name,
+    }
+    users = UserObjectPermission.objects.filter(user=user, **perm)
+    groups = GroupObjectPermission.objects.filter(group__user=user, **perm)
+    as_pk = Cast("object_pk", BigIntegerField())
+    return Q(pk__in=users.values(pk=as_pk)) | Q(pk__in=groups.values(pk=as_pk))
+
+
+def scope_q(model: type[Model], user) -> Q | None:
+    """The filter that limits `model` to the user's scope; None when nothing limits it."""
+    scope = scope_for(user)
+    region_lookups = _lookups(getattr(model, "scope_region_path", None))
+    organization_lookups = _lookups(getattr(model, "scope_organization_path", None))
+    if scope.everything or not (region_lookups or organization_lookups):
+        return None
+    region_paths = scope.region_paths
+    if not organization_lookups:
+        region_paths = _outermost(set(region_paths + scope.organization_region_paths))
+    q = _prefix_q(region_lookups, region_paths) | _prefix_q(organization_lookups, scope.organization_paths)
+    if hasattr(model, "scope_always_visible"):
+        q |= model.scope_always_visible()
+    return q | _granted_q(model, user)
+
+
+def scoped(queryset: QuerySet, user) -> QuerySet:
+    """Limit any queryset to the rows `user` may see. Out-of-scope rows simply do not exist."""
+    if not user or not user.is_authenticated or not user.is_active:
+        return queryset.none()
+    q = scope_q(queryset.model, user)
+    return queryset if q is None else queryset.filter(q)
+
+
+def get_in_scope(queryset: QuerySet, user, **lookup) -> Model:
+    """The one row matching `lookup` inside the user's scope, or 404 — never a 403 that leaks."""
+    return get_object_or_404(scoped(queryset, user), **lookup)

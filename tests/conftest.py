@@ -1,0 +1,87 @@
+"""Shared set-up: the real Qinghai divisions once per test database, and the named personas.
+
+Personas, as in every test of the project:
+  province_admin      – 省级管理员 on 青海省
+  county_staff        – 县级服务中心 staff of 西宁市城东区 (630102)
+  other_county_staff  – the same role in 西宁市城中区 (630103)
+  mobile_user         – an account with no role, using the API only
+"""
+
+from __future__ import annotations
+
+import importlib
+
+import pytest
+from django.apps import apps as django_apps
+from django.conf import settings
+
+from apps.organizations.management.commands.load_divisions import read_divisions
+from apps.organizations.models import Federation, Region, Role
+from apps.organizations.services import regions_load_divisions, role_assign
+from tests.factories import UserFactory, region, unit
+
+CHENGDONG = "630102"
+CHENGZHONG = "630103"
+
+
+def pytest_configure(config):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def ensure_reference_data() -> None:
+    """Federations and role groups (data migrations) and the divisions; transactional tests flush them."""
+    if not Federation.objects.exists():
+        migration = importlib.import_module("apps.organizations.migrations.0002_federations_and_role_groups")
+        migration.create_federations(django_apps, None)
+        migration.create_role_groups(django_apps, None)
+    if not Region.objects.filter(depth=1).exists():
+        regions_load_divisions(read_divisions())
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    with django_db_blocker.unblock():
+        ensure_reference_data()
+
+
+@pytest.fixture
+def qinghai(db):
+    ensure_reference_data()
+
+
+def _persona(username: str, role: str | None = None, region_code: str | None = None):
+    user = UserFactory(username=username)
+    if role:
+        role_assign(user=user, role=role, region=region(region_code))
+    return user
+
+
+@pytest.fixture
+def province_admin(qinghai):
+    return _persona("province_admin", Role.PROVINCE_ADMIN, "630000")
+
+
+@pytest.fixture
+def county_staff(qinghai):
+    return _persona("chengdong_staff", Role.COUNTY_STAFF, CHENGDONG)
+
+
+@pytest.fixture
+def other_county_staff(qinghai):
+    return _persona("chengzhong_staff", Role.COUNTY_STAFF, CHENGZHONG)
+
+
+@pytest.fixture
+def mobile_user(qinghai):
+    return _persona("mobile_user")
+
+
+@pytest.fixture
+def chengdong_union(qinghai):
+    """西宁市城东区总工会, with its parents up to 青海省总工会."""
+    return unit(CHENGDONG)
+
+
+@pytest.fixture
+def chengzhong_union(qinghai):
+    return unit(CHENGZHONG)

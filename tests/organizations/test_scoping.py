@@ -1,0 +1,56 @@
+import pytest
+from guardian.shortcuts import assign_perm
+
+from apps.organizations.models import HostUnit, Organization, Region, Role
+from apps.organizations.scoping import scope_for, scoped
+from apps.organizations.services import role_assign
+from tests.factories import HostUnitFactory, UserFactory, region, unit
+
+
+@pytest.fixture
+def units(chengdong_union, chengzhong_union):
+    return chengdong_union, chengzhong_union
+
+
+def test_county_staff_see_their_county_subtree_only(county_staff, units):
+    chengdong, chengzhong = units
+    visible = scoped(Organization.objects.all(), county_staff)
+    assert chengdong in visible and chengzhong not in visible
+    assert Organization.objects.get(name="西宁市总工会") not in visible
+    regions = scoped(Region.objects.all(), county_staff)
+    assert regions.filter(code="630102").exists()
+    assert regions.filter(code="630102001000").exists()
+    assert not regions.filter(code="630103").exists()
+
+
+def test_a_province_role_covers_everything(province_admin, units):
+    assert scoped(Organization.objects.all(), province_admin).count() == Organization.objects.count()
+
+
+def test_a_user_without_roles_sees_nothing_scoped(mobile_user, units):
+    assert not scoped(Organization.objects.all(), mobile_user).exists()
+    assert scope_for(mobile_user).is_empty
+
+
+def test_a_liaison_sees_their_federation_subtree_and_the_region_data_of_their_county(chengdong_union, qinghai):
+    women = unit("630102", "women")
+    host_unit = HostUnitFactory(region=region("630102"))
+    liaison = UserFactory()
+    role_assign(user=liaison, role=Role.FEDERATION_LIAISON, organization=chengdong_union)
+    organizations = scoped(Organization.objects.all(), liaison)
+    assert chengdong_union in organizations and women not in organizations
+    assert host_unit in scoped(HostUnit.objects.all(), liaison)
+
+
+def test_an_object_grant_opens_one_row_beyond_the_tree(county_staff, qinghai):
+    elsewhere = HostUnitFactory(region=region("630103"))
+    assert elsewhere not in scoped(HostUnit.objects.all(), county_staff)
+    assign_perm("organizations.view_hostunit", county_staff, elsewhere)
+    assert elsewhere in scoped(HostUnit.objects.all(), county_staff)
+
+
+def test_the_scope_costs_one_query_per_request(county_staff, django_assert_num_queries):
+    county_staff = type(county_staff).objects.get(pk=county_staff.pk)
+    with django_assert_num_queries(1):
+        scope_for(county_staff)
+        scope_for(county_staff)
