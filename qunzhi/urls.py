@@ -2,11 +2,14 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from apps.core.views import health
+
 admin.site.site_header = "群智 · 省级管理后台"
 admin.site.site_title = "群智管理后台"
 admin.site.index_title = "数据管理"
 
 urlpatterns = [
+    path("healthz", health, name="health"),
     path("admin/", admin.site.urls),
     path("accounts/", include("apps.accounts.urls")),
     path("api/v1/", include("qunzhi.api_urls")),

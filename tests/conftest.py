@@ -26,6 +26,10 @@ CHENGZHONG = "630103"
 
 def pytest_configure(config):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Tasks run in-process in tests, even with REDIS_URL set; the broker test opts out.
+    from qunzhi.celery import app
+
+    app.conf.task_always_eager = True
 
 
 def ensure_reference_data() -> None:

@@ -411,13 +411,13 @@ def role_assign(
 ) -> RoleAssignment:
     """Give `user` a role on a node; they join the role's group and may use the staff pages and admin."""
     _require_perm(actor, "organizations.add_roleassignment")
+    if actor is not None and not actor.is_superuser and _role_rank(role) < _highest_rank(actor):
+        raise PermissionDenied(NO_PERMISSION)
     _validate_role_node(role, region, organization)
     if region is not None:
         _require_region_in_scope(actor, region)
     else:
         _require_organization_in_scope(actor, organization, field="organization")
-    if actor is not None and not actor.is_superuser and _role_rank(role) < _highest_rank(actor):
-        raise PermissionDenied(NO_PERMISSION)
     if RoleAssignment.objects.filter(user=user, role=role, region=region, organization=organization).exists():
         raise ConflictError(ROLE_ALREADY_ASSIGNED)
     assignment = RoleAssignment(user=user, role=role, region=region, organization=organization)
