@@ -8,7 +8,7 @@ from apps.core.exceptions import ConflictError
 from apps.core.models import Deletion
 from apps.organizations import services
 from apps.organizations.models import HostUnit, Organization, OrganizationLevel, Region, Role
-from tests.factories import GrassrootsUnitFactory, HostUnitFactory, UserFactory, federation, region, unit
+from tests.factories import GrassrootsUnitFactory, HostUnitFactory, UserFactory, federation, region
 
 pytestmark = pytest.mark.usefixtures("qinghai")
 
