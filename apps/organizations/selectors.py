@@ -21,6 +21,12 @@ def region_list(*, user, parent: Region | int | None = None, level: str | None =
     return regions.order_by("code")
 
 
+def region_scope_roots(*, user) -> QuerySet:
+    """The outermost regions the user sees: the top of each subtree in their scope."""
+    regions = scoped(Region.objects.all(), user)
+    return regions.filter(Q(parent__isnull=True) | ~Q(parent__in=regions.values("pk"))).order_by("code")
+
+
 def organization_list(
     *,
     user,
