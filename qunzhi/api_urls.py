@@ -4,7 +4,14 @@ from django.urls import path
 from rest_framework.routers import DefaultRouter
 from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
 
+from apps.organizations import api as organizations
+
 router = DefaultRouter()
+router.register("regions", organizations.RegionViewSet, basename="region")
+router.register("federations", organizations.FederationViewSet, basename="federation")
+router.register("organizations", organizations.OrganizationViewSet, basename="organization")
+router.register("host-units", organizations.HostUnitViewSet, basename="host-unit")
+router.register("deletions", organizations.DeletionViewSet, basename="deletion")
 
 urlpatterns = [
     path("auth/token/", TokenObtainPairView.as_view(), name="token-obtain"),

@@ -218,6 +218,13 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Several models have a `level`; each choice set gets its own named enum.
+    "ENUM_NAME_OVERRIDES": {
+        "RegionLevelEnum": "apps.organizations.models.RegionLevel",
+        "OrganizationLevelEnum": "apps.organizations.models.OrganizationLevel",
+    },
+    # No call to validator.swagger.io: the users' networks are closed.
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
 }
 
 # Import / export ------------------------------------------------------------------------

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from rest_framework.exceptions import ValidationError
@@ -8,13 +10,21 @@ from rest_framework.filters import BaseFilterBackend
 UPDATED_SINCE_INVALID = "请使用 ISO 8601 时间，例如 2026-11-27T08:00:00+08:00。"
 
 
-def parse_updated_since(raw: str):
-    # An unencoded "+08:00" arrives as " 08:00"; take it back rather than reject the client.
-    value = parse_datetime(raw.strip().replace(" ", "+")) if raw.strip() else None
+def parse_updated_since(raw: str) -> datetime:
+    """The instant in `?updated_since=`; anything else is a 400 with a Chinese message, never a 500."""
+    try:
+        # An unencoded "+08:00" arrives as " 08:00"; take it back rather than reject the client.
+        value = parse_datetime(raw.strip().replace(" ", "+")) if raw.strip() else None
+        if value is not None:
+            if timezone.is_naive(value):
+                value = timezone.make_aware(value)
+            # The database compares in UTC; 0001-01-01+08:00 has no UTC counterpart.
+            value.astimezone(UTC)
+    except (ValueError, OverflowError):
+        # Well-formed but impossible ("2026-02-30"), or beyond the calendar's ends.
+        value = None
     if value is None:
         raise ValidationError({"updated_since": [UPDATED_SINCE_INVALID]})
-    if timezone.is_naive(value):
-        value = timezone.make_aware(value)
     return value
 
 

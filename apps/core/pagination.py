@@ -4,7 +4,12 @@ from rest_framework.pagination import CursorPagination
 
 
 class SyncCursorPagination(CursorPagination):
-    """Cursor pages, stable under inserts; ordered by change time during delta sync."""
+    """Cursor pages, stable under inserts; ordered by change time during delta sync.
+
+    `?page_size=` up to 200. The cursor positions on the first ordering field and counts
+    rows sharing its value by offset, so the order must be total: an id always ends it,
+    and rows saved in the same instant are walked without repeats or gaps.
+    """
 
     page_size = 50
     page_size_query_param = "page_size"
@@ -14,4 +19,7 @@ class SyncCursorPagination(CursorPagination):
     def get_ordering(self, request, queryset, view):
         if "updated_since" in request.query_params:
             return (getattr(view, "updated_field", "updated_at"), "id")
-        return super().get_ordering(request, queryset, view)
+        ordering = tuple(super().get_ordering(request, queryset, view))
+        if not any(field.lstrip("-") in ("id", "pk") for field in ordering):
+            ordering += ("-id" if ordering[0].startswith("-") else "id",)
+        return ordering
