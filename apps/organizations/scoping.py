@@ -130,10 +130,16 @@ def scope_q(model: type[Model], user) -> Q | None:
     organization_lookups = _lookups(getattr(model, "scope_organization_path", None))
     if scope.everything or not (region_lookups or organization_lookups):
         return None
-    region_paths = scope.region_paths
+    widened = _outermost(set(scope.region_paths + scope.organization_region_paths))
     if not organization_lookups:
-        region_paths = _outermost(set(region_paths + scope.organization_region_paths))
-    q = _prefix_q(region_lookups, region_paths) | _prefix_q(organization_lookups, scope.organization_paths)
+        q = _prefix_q(region_lookups, widened)
+    else:
+        q = _prefix_q(region_lookups, scope.region_paths) | _prefix_q(organization_lookups, scope.organization_paths)
+        # Rows of such models that name no organization (a region role, a host unit's
+        # tombstone) are region-only data, which organization roles open too.
+        for lookup in organization_lookups:
+            no_organization = Q(**{f"{lookup}__isnull": True}) | Q(**{lookup: ""})
+            q |= no_organization & _prefix_q(region_lookups, scope.organization_region_paths)
     if hasattr(model, "scope_always_visible"):
         q |= model.scope_always_visible()
     return q | _granted_q(model, user)

@@ -54,3 +54,19 @@ def test_the_scope_costs_one_query_per_request(county_staff, django_assert_num_q
     with django_assert_num_queries(1):
         scope_for(county_staff)
         scope_for(county_staff)
+
+
+def test_a_liaison_learns_of_deleted_host_units_in_their_region_but_not_of_other_federations_units(
+    chengdong_union, qinghai
+):
+    from apps.core.models import Deletion
+    from apps.organizations.services import host_unit_delete, organization_delete
+
+    liaison = UserFactory()
+    role_assign(user=liaison, role=Role.FEDERATION_LIAISON, organization=chengdong_union)
+    host_unit = HostUnitFactory(region=region("630102"))
+    women_township = unit("630102001000", "women")
+    host_unit_delete(host_unit=host_unit)
+    organization_delete(organization=women_township)
+    visible = set(scoped(Deletion.objects.all(), liaison).values_list("model", flat=True))
+    assert visible == {"host-units"}
