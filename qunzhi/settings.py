@@ -256,6 +256,8 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    # Django's own console handler would print every line twice beside the root's.
+    "loggers": {"django": {"handlers": [], "propagate": True}},
 }
 
 # Platform -------------------------------------------------------------------------------
