@@ -33,19 +33,7 @@ from apps.organizations.models import (
     Region,
     RegionLevel,
 )
-from apps.organizations.scoping import scoped
-from apps.organizations.selectors import host_unit_list, organization_list, region_list
-
-
-def federation_list(*, user) -> QuerySet:
-    """Reference data: every signed-in user sees every federation."""
-    return scoped(Federation.objects.all(), user)
-
-
-def deletion_list(*, user) -> QuerySet:
-    """Tombstones of rows the user could see: the tombstone keeps the deleted row's tree paths."""
-    return scoped(Deletion.objects.all(), user)
-
+from apps.organizations.selectors import deletion_list, federation_list, host_unit_list, organization_list, region_list
 
 # Serializers ----------------------------------------------------------------------------
 

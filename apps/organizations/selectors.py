@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from django.db.models import Q, QuerySet
 
+from apps.core.models import Deletion
 from apps.organizations.models import Federation, HostUnit, Organization, Region, RoleAssignment
 from apps.organizations.scoping import scope_for, scoped
 
@@ -25,6 +26,16 @@ def region_scope_roots(*, user) -> QuerySet:
     """The outermost regions the user sees: the top of each subtree in their scope."""
     regions = scoped(Region.objects.all(), user)
     return regions.filter(Q(parent__isnull=True) | ~Q(parent__in=regions.values("pk"))).order_by("code")
+
+
+def federation_list(*, user) -> QuerySet:
+    """Reference data: every signed-in user sees every federation."""
+    return scoped(Federation.objects.all(), user)
+
+
+def deletion_list(*, user) -> QuerySet:
+    """Tombstones of rows the user could see: each keeps the deleted row's tree paths."""
+    return scoped(Deletion.objects.all(), user)
 
 
 def organization_list(
