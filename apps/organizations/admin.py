@@ -3,7 +3,7 @@
 Every changelist, change page, foreign-key choice and autocomplete goes through the
 user's scope, and what lies outside it answers 404. Every add, change and delete goes
 through the services (apps.core.admin.ServiceForm and ServiceAdmin). Organizations and
-host units import and export as spreadsheets (resources.py).
+host units import and export as spreadsheets (the resources package).
 """
 
 from __future__ import annotations

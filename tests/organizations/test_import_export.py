@@ -13,9 +13,10 @@ from django.contrib.messages import get_messages
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from apps.organizations import resources, services
+from apps.organizations import services
 from apps.organizations.models import HostUnit, HostUnitKind, Organization, OrganizationLevel, Role
 from apps.organizations.resources import HostUnitResource, OrganizationResource
+from apps.organizations.resources import base as resources
 from tests.factories import HostUnitFactory, UserFactory, federation, region, unit
 
 XLSX, CSV = "0", "1"  # the admin's format choices, in ServiceImportExportMixin.formats order
