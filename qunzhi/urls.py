@@ -4,7 +4,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from apps.core.views import health
 
-admin.site.site_header = "群智 · 省级管理后台"
+admin.site.site_header = "群智 · 管理后台"
 admin.site.site_title = "群智管理后台"
 admin.site.index_title = "数据管理"
 
