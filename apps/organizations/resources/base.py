@@ -44,7 +44,7 @@ KIND_INVALID = "类型应为以下之一：{choices}。"
 HEAD_COUNT_INVALID = "从业人数应为不小于 0 的整数。"
 
 # Same-named candidates read for a name lookup; more than one is ambiguous anyway.
-_CANDIDATES = 20
+NAME_CANDIDATES = 20
 # Keys looked up per query when a whole file's ids or codes are checked against the scope.
 _BATCH = 500
 
@@ -69,7 +69,8 @@ def _as_id(value: Any) -> int | None:
         return None
 
 
-def _key(value: Any) -> Any:
+def comparable(value: Any) -> Any:
+    """A cell value or a row, as the value a model field holds (rows by primary key)."""
     return value.pk if isinstance(value, Model) else value
 
 
@@ -183,7 +184,7 @@ class ServiceResource(resources.ModelResource):
         return {
             field: value
             for field, value in self._values.items()
-            if field in self.updatable and _key(value) != instance.serializable_value(field)
+            if field in self.updatable and comparable(value) != instance.serializable_value(field)
         }
 
     def skip_row(self, instance, original, row, import_validation_errors=None) -> bool:

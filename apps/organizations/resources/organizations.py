@@ -9,7 +9,6 @@ from import_export import fields, widgets
 from apps.organizations import services
 from apps.organizations.models import Federation, HostUnit, Organization, Region
 from apps.organizations.resources.base import (
-    _CANDIDATES,
     COLUMN_REQUIRED,
     FEDERATION,
     FEDERATION_FIXED,
@@ -21,6 +20,7 @@ from apps.organizations.resources.base import (
     ID,
     LEVEL,
     NAME,
+    NAME_CANDIDATES,
     PARENT,
     PARENT_AMBIGUOUS,
     PARENT_NOT_FOUND,
@@ -28,8 +28,8 @@ from apps.organizations.resources.base import (
     REGION_NAME,
     CellError,
     ServiceResource,
-    _key,
     cell_text,
+    comparable,
 )
 from apps.organizations.scoping import scoped
 
@@ -145,14 +145,14 @@ class OrganizationResource(ServiceResource):
     def _parent(self, name: str, federation: Federation | None, region: Region | None) -> Organization | None:
         if not name:
             return None
-        key = (name, _key(federation), _key(region))
+        key = (name, comparable(federation), comparable(region))
         if key not in self._parents:
             self._parents[key] = self._find_parent(name, federation, region)
         return self._parents[key]
 
     def _find_parent(self, name: str, federation: Federation | None, region: Region | None) -> Organization:
         found = scoped(Organization.objects.filter(name=name), self.actor).select_related("region", "federation")
-        candidates = list(found[:_CANDIDATES])
+        candidates = list(found[:NAME_CANDIDATES])
         if federation is not None:
             # Within the federation first; a same-named unit of another federation is passed
             # on, so that the service can say what is wrong with it.
@@ -182,7 +182,7 @@ class OrganizationResource(ServiceResource):
             return host_unit
         if not name:
             return None
-        candidates = list(host_units.filter(name=name)[:_CANDIDATES])
+        candidates = list(host_units.filter(name=name)[:NAME_CANDIDATES])
         if len(candidates) > 1 and region is not None:
             candidates = [unit for unit in candidates if region.contains(unit.region)] or candidates
         if not candidates:
