@@ -9,7 +9,8 @@ RUN pip install -r requirements.txt
 
 COPY . .
 # collectstatic needs settings that import; these values exist only for this build step.
-RUN DJANGO_ENV=production SECRET_KEY=build-only ALLOWED_HOSTS=build python manage.py collectstatic --noinput \
+RUN DJANGO_ENV=production SECRET_KEY=build-only ALLOWED_HOSTS=build FIELD_ENCRYPTION_KEYS=build FIELD_HASH_KEY=build \
+    python manage.py collectstatic --noinput \
     && chown -R qunzhi /app/var
 USER qunzhi
 

@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "apps.core",
     "apps.accounts",
     "apps.organizations",
+    "apps.members",
 ]
 
 MIDDLEWARE = [
@@ -261,6 +262,17 @@ LOGGING = {
 
 # Platform -------------------------------------------------------------------------------
 
+# Sensitive personal information (ID numbers) is encrypted at rest (apps.core.crypto).
+# FIELD_ENCRYPTION_KEYS: comma-separated Fernet keys, the first encrypts, all decrypt
+# (generate with `python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"`).
+# FIELD_HASH_KEY: the HMAC key of the lookup hashes; changing it needs a re-hash.
+if PRODUCTION:
+    for required in ("FIELD_ENCRYPTION_KEYS", "FIELD_HASH_KEY"):
+        if not env.str(required, default=""):
+            raise ImproperlyConfigured(f"DJANGO_ENV=production requires {required} to be set.")
+FIELD_ENCRYPTION_KEYS = env.list("FIELD_ENCRYPTION_KEYS", default=["ZGV2LW9ubHkta2V5LW5vdC1mb3ItcHJvZHVjdGlvbiE="])
+FIELD_HASH_KEY = env.str("FIELD_HASH_KEY", default="dev-only-hash-key-not-for-production")
+
 # Tombstones older than this are purged; a client that last synced before then resyncs.
 SYNC_TOMBSTONE_RETENTION_DAYS = env.int("SYNC_TOMBSTONE_RETENTION_DAYS", default=180)
 
@@ -268,4 +280,5 @@ SYNC_TOMBSTONE_RETENTION_DAYS = env.int("SYNC_TOMBSTONE_RETENTION_DAYS", default
 # the admin can pause them or change their timing.
 CELERY_BEAT_SCHEDULE = {
     "purge-sync-tombstones": {"task": "core.tombstones_purge", "schedule": timedelta(days=1)},
+    "reevaluate-memberships": {"task": "members.reevaluate_memberships", "schedule": timedelta(days=1)},
 }

@@ -38,6 +38,9 @@ def ensure_reference_data() -> None:
         migration = importlib.import_module("apps.organizations.migrations.0002_federations_and_role_groups")
         migration.create_federations(django_apps, None)
         migration.create_role_groups(django_apps, None)
+        members = importlib.import_module("apps.members.migrations.0002_identity_tags_rules_and_role_permissions")
+        members.create_tags_and_rules(django_apps, None)
+        members.grant_role_permissions(django_apps, None)
     if not Region.objects.filter(depth=1).exists():
         regions_load_divisions(read_divisions())
 

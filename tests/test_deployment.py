@@ -62,19 +62,27 @@ def test_the_health_check_answers(client, db):
     assert response.json()["database"] == "ok"
 
 
+PRODUCTION_KEYS = {
+    "FIELD_ENCRYPTION_KEYS": "Y2ktb25seS1maWVsZC1rZXktMzItYnl0ZXMtbG9uZyE=",
+    "FIELD_HASH_KEY": "ci-only-hash-key-for-the-deployment-test",
+}
+SECRETS = {"SECRET_KEY", "ALLOWED_HOSTS", *PRODUCTION_KEYS}
+
+
 def _manage(*args: str, **env: str) -> subprocess.CompletedProcess:
-    environment = {key: value for key, value in os.environ.items() if key not in {"SECRET_KEY", "ALLOWED_HOSTS"}}
+    environment = {key: value for key, value in os.environ.items() if key not in SECRETS}
     environment.update(env)
     return subprocess.run(
         [sys.executable, "manage.py", *args], cwd=ROOT, env=environment, capture_output=True, text=True, timeout=120
     )
 
 
-def test_production_refuses_to_start_without_secret_key_and_allowed_hosts():
-    result = _manage("check", DJANGO_ENV="production", ALLOWED_HOSTS="qunzhi.example.org")
-    assert result.returncode != 0 and "SECRET_KEY" in result.stderr
-    result = _manage("check", DJANGO_ENV="production", SECRET_KEY="x" * 60)
-    assert result.returncode != 0 and "ALLOWED_HOSTS" in result.stderr
+@pytest.mark.parametrize("missing", ["SECRET_KEY", "ALLOWED_HOSTS", *PRODUCTION_KEYS])
+def test_production_refuses_to_start_without_each_secret(missing):
+    complete = {"SECRET_KEY": "x" * 60, "ALLOWED_HOSTS": "qunzhi.example.org", **PRODUCTION_KEYS}
+    del complete[missing]
+    result = _manage("check", DJANGO_ENV="production", **complete)
+    assert result.returncode != 0 and missing in result.stderr
 
 
 def test_production_passes_check_deploy_without_warnings():
@@ -86,5 +94,6 @@ def test_production_passes_check_deploy_without_warnings():
         DJANGO_ENV="production",
         SECRET_KEY="p9Xk2-qLm7vR4tYw8ZbN3cH6jF1sD5gA0eU-iO_pK7lM2nB4vC8xZ3qW6rT9yE1u",
         ALLOWED_HOSTS="qunzhi.example.org",
+        **PRODUCTION_KEYS,
     )
     assert result.returncode == 0, result.stdout + result.stderr

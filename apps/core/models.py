@@ -51,3 +51,32 @@ class Deletion(models.Model):
     def scope_always_visible(cls) -> Q:
         # Tombstones of reference data (federations) concern every user.
         return Q(region_path="", organization_path="")
+
+
+class AuditEvent(models.Model):
+    """Who read or exported sensitive personal data, and when (PIPL).
+
+    The actor is kept by id and username, not by foreign key: the trail must outlive the
+    account and never be cascaded away.
+    """
+
+    class Action(models.TextChoices):
+        VIEW_FULL_ID_NUMBER = "view_full_id_number", "查看完整身份证号"
+        EXPORT = "export", "导出"
+
+    action = models.CharField("操作", max_length=32, choices=Action.choices)
+    actor_id = models.BigIntegerField("操作人 ID", null=True, blank=True)
+    actor_username = models.CharField("操作人", max_length=150, blank=True)
+    model = models.CharField("对象类型", max_length=64)
+    object_id = models.BigIntegerField("对象 ID", null=True, blank=True)
+    detail = models.CharField("说明", max_length=255, blank=True)
+    at = models.DateTimeField("时间", auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = "审计日志"
+        verbose_name_plural = "审计日志"
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["model", "object_id"], name="core_audit_model_obj")]
+
+    def __str__(self) -> str:
+        return f"{self.actor_username} {self.get_action_display()} {self.model}#{self.object_id}"
