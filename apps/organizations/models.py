@@ -1,7 +1,9 @@
 """The region tree, the federations, their organization units, host units and roles on the tree.
 
 Regions and organizations are materialized-path trees (django-treebeard): a whole subtree
-is one `path LIKE 'prefix%'` query on an index built with varchar_pattern_ops. Each node
+is one `path LIKE 'prefix%'` query. `path` is unique, and for unique CharFields Django on
+PostgreSQL adds a second, varchar_pattern_ops ("_like") index, which serves those prefix
+queries (the embedded SQLite scans: its LIKE ignores case, so it cannot use the index). Each node
 also keeps its parent as a plain foreign key, so lists and the API show the parent
 without reading the path back.
 """
@@ -46,7 +48,6 @@ class Region(MP_Node, SyncedModel):
         verbose_name_plural = "行政区划"
         ordering = ["code"]
         indexes = [
-            models.Index(fields=["path"], name="org_region_path_like", opclasses=["varchar_pattern_ops"]),
             models.Index(fields=["level", "code"], name="org_region_level_code"),
         ]
 
@@ -176,7 +177,6 @@ class Organization(MP_Node, SyncedModel):
             models.UniqueConstraint(fields=["federation", "region", "name"], name="org_unique_name_in_region"),
         ]
         indexes = [
-            models.Index(fields=["path"], name="org_organization_path_like", opclasses=["varchar_pattern_ops"]),
             models.Index(fields=["federation", "level"], name="org_organization_fed_level"),
         ]
 

@@ -2,9 +2,10 @@ import re
 from collections import Counter
 
 import pytest
+from django.db import connection
 
 from apps.organizations.management.commands.load_divisions import read_divisions
-from apps.organizations.models import Region
+from apps.organizations.models import Organization, Region
 from apps.organizations.services import regions_load_divisions
 
 pytestmark = pytest.mark.usefixtures("qinghai")
@@ -43,6 +44,15 @@ def test_a_subtree_is_one_query(django_assert_num_queries):
     with django_assert_num_queries(1):
         names = [region.name for region in Region.objects.get_descendants(xining)]
     assert "城东区" in names and "乐都区" not in names
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="索引计划只在 PostgreSQL 上检查")
+@pytest.mark.parametrize("model", [Region, Organization])
+def test_a_subtree_query_can_use_an_index_on_postgresql(model):
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+    plan = model.objects.filter(path__startswith="00010001").explain()
+    assert "Index" in plan and "path" in plan, plan
 
 
 def test_loading_again_changes_nothing():
