@@ -33,6 +33,7 @@ def test_seeding_again_changes_nothing_and_keeps_changed_passwords():
     user = get_user_model().objects.get(username="chengdong_staff")
     user.set_password("a-password-the-user-chose")
     user.save()
+
     def counts():
         models = (Organization, HostUnit, RoleAssignment, Person, Membership)
         return [model.objects.count() for model in models]
