@@ -4,6 +4,7 @@ from django.urls import path
 from rest_framework.routers import DefaultRouter
 from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
 
+from apps.members import api as members
 from apps.organizations import api as organizations
 
 router = DefaultRouter()
@@ -12,6 +13,9 @@ router.register("federations", organizations.FederationViewSet, basename="federa
 router.register("organizations", organizations.OrganizationViewSet, basename="organization")
 router.register("host-units", organizations.HostUnitViewSet, basename="host-unit")
 router.register("deletions", organizations.DeletionViewSet, basename="deletion")
+router.register("people", members.PersonViewSet, basename="person")
+router.register("memberships", members.MembershipViewSet, basename="membership")
+router.register("cadre-posts", members.CadrePostViewSet, basename="cadre-post")
 
 urlpatterns = [
     path("auth/token/", TokenObtainPairView.as_view(), name="token-obtain"),
