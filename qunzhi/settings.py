@@ -254,10 +254,18 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"mask_id_numbers": {"()": "apps.core.log_filters.MaskIdNumbers"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["mask_id_numbers"]},
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    # Django's own console handler would print every line twice beside the root's.
-    "loggers": {"django": {"handlers": [], "propagate": True}},
+    # Django's own handlers would print every line twice beside the root's, unmasked.
+    "loggers": {
+        "django": {"handlers": [], "propagate": True},
+        "django.server": {"handlers": [], "propagate": True},
+        "gunicorn.access": {"handlers": [], "propagate": True},
+        "gunicorn.error": {"handlers": [], "propagate": True},
+    },
 }
 
 # Platform -------------------------------------------------------------------------------

@@ -227,3 +227,14 @@ class TestMemberships:
         assert ended.status == MembershipStatus.LAPSED and ended.ended_on == TODAY
         with pytest.raises(ValidationError):
             services.membership_end(membership=member)
+
+
+def test_a_duplicate_registered_elsewhere_is_pointed_at_without_naming_the_person(county_staff, other_county_staff):
+    number = id_number(dt.date(1990, 1, 1), female=True, county="630103")
+    existing, _ = services.person_register(
+        actor=other_county_staff, name="城中居民", id_number=number, region=region("630103001000")
+    )
+    with pytest.raises(ConflictError) as error:
+        services.person_register(actor=county_staff, name="重复", id_number=number, region=region("630102"))
+    assert error.value.message == services.PERSON_EXISTS_ELSEWHERE and error.value.conflicts == [existing.pk]
+    assert "城中居民" not in error.value.message

@@ -16,9 +16,12 @@ from apps.members import idnumbers
 from apps.members.models import IdentityTag, Membership, MembershipSource, Person
 from apps.members.services.enrollment import EnrollmentResult, person_enroll
 from apps.organizations.models import HostUnit, Region
+from apps.organizations.scoping import scoped
 from apps.organizations.services.checks import NO_PERMISSION, clean_name, require_perm, require_region_in_scope
 
 PERSON_EXISTS = "身份证号 {masked} 已登记为“{name}”，请勿重复登记。"
+# The person is registered outside the caller's scope: say so, but not who they are.
+PERSON_EXISTS_ELSEWHERE = "该身份证号已在其他地区登记，请勿重复登记；如需调整请联系上级管理员。"
 GENDER_MISMATCH = "性别与身份证号不符（身份证号显示为{gender}）。"
 BIRTH_DATE_MISMATCH = "出生日期与身份证号不符（身份证号显示为 {date}）。"
 CERTIFICATE_REQUIRED = "登记为残疾人须填写残疾人证号。"
@@ -86,19 +89,22 @@ def _check_places(actor, person: Person) -> None:
             raise ValidationError({"employer": EMPLOYER_OUT_OF_SCOPE}) from None
 
 
-def _raise_if_registered(person: Person) -> None:
+def _raise_if_registered(actor, person: Person) -> None:
     existing = Person.objects.filter(id_number_hash=person.id_number_hash).exclude(pk=person.pk).first()
-    if existing is not None:
+    if existing is None:
+        return
+    if actor is None or scoped(Person.objects.filter(pk=existing.pk), actor).exists():
         raise ConflictError(PERSON_EXISTS.format(masked=existing.id_number_masked, name=existing.name), [existing.pk])
+    raise ConflictError(PERSON_EXISTS_ELSEWHERE, [existing.pk])
 
 
-def _save(person: Person) -> None:
+def _save(actor, person: Person) -> None:
     try:
         with transaction.atomic():
             person.save()
     except IntegrityError:
         # Another request registered the same number between our check and our insert.
-        _raise_if_registered(person)
+        _raise_if_registered(actor, person)
         raise
 
 
@@ -136,9 +142,9 @@ def person_register(
     tags = list(identity_tags)
     _check_disability(person, tags)
     _check_places(actor, person)
-    _raise_if_registered(person)
+    _raise_if_registered(actor, person)
     person.full_clean(exclude=["id_number_hash", "id_number"], validate_unique=False, validate_constraints=False)
-    _save(person)
+    _save(actor, person)
     person.identity_tags.set(tags)
     return person, person_enroll(person=person, today=today, source=membership_source)
 
@@ -164,9 +170,9 @@ def person_update(
         )
     _check_disability(person, tags)
     _check_places(actor, person)
-    _raise_if_registered(person)
+    _raise_if_registered(actor, person)
     person.full_clean(exclude=["id_number_hash", "id_number"], validate_unique=False, validate_constraints=False)
-    _save(person)
+    _save(actor, person)
     person.identity_tags.set(tags)
     return person, person_enroll(person=person, today=today)
 
