@@ -15,5 +15,6 @@ urlpatterns = [
     path("api/v1/", include("qunzhi.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("", include("apps.members.urls")),
     path("", include("apps.organizations.urls")),
 ]
