@@ -39,7 +39,7 @@ from apps.members.forms import (
 from apps.members.models import Gender, Membership, MembershipStatus, Person
 from apps.organizations.scoping import get_in_scope, scope_for, scoped
 from apps.organizations.services.checks import NO_PERMISSION
-from apps.organizations.views import _filters, _paginate, _render_results, signed_in
+from apps.organizations.views import cleaned_filters, paginate, render_results, signed_in
 
 REGISTERED_OUT_OF_SCOPE = "该身份证号已有登记，登记记录不在您的管辖范围内，请勿重复登记；如需调整请联系上级管理员。"
 
@@ -171,7 +171,7 @@ def person_list(request: HttpRequest) -> HttpResponse:
     """Search by name and filters (GET); an exact ID-number lookup comes as a POST."""
     user = request.user
     form = PersonFilterForm(request.GET, user=user)
-    filters = _filters(form)
+    filters = cleaned_filters(form)
     lookup = IdLookupForm(request.POST) if request.method == "POST" else None
     looked_up = lookup is not None and lookup.is_valid()
     people = selectors.person_list(
@@ -185,7 +185,7 @@ def person_list(request: HttpRequest) -> HttpResponse:
     if lookup is not None and not looked_up:
         people = people.none()
     people = people.prefetch_related(_active_memberships(user))
-    return _render_results(
+    return render_results(
         request,
         page_template="members/person_list.html",
         results_template="members/_person_results.html",
@@ -194,7 +194,7 @@ def person_list(request: HttpRequest) -> HttpResponse:
             "form": form,
             "lookup": lookup,
             "lookup_masked": idnumbers.mask(lookup.cleaned_data["id_number"]) if looked_up else "",
-            **_paginate(request, people),
+            **paginate(request, people),
         },
     )
 
@@ -335,7 +335,7 @@ def membership_transfer(request: HttpRequest, pk: int) -> HttpResponse:
 def _cadre_posts_page(request: HttpRequest, *, add_form: CadrePostForm | None) -> HttpResponse:
     user = request.user
     form = CadrePostFilterForm(request.GET, user=user)
-    filters = _filters(form)
+    filters = cleaned_filters(form)
     today = timezone.localdate()
     posts = selectors.cadre_post_list(
         user=user,
@@ -353,14 +353,14 @@ def _cadre_posts_page(request: HttpRequest, *, add_form: CadrePostForm | None) -
         person_pk = add_form["person"].value()
         if person_pk:
             post_person = _visible_person(user, [person_pk]) if str(person_pk).isdigit() else None
-    pages = _paginate(request, posts)
+    pages = paginate(request, posts)
     scope = scope_for(user)
     for post in _mark_current(pages["page"].object_list, today):
         employer = post.person.employer
         post.person_visible = scope.covers_region(post.person.region) or (
             employer is not None and scope.covers_region(employer.region)
         )
-    return _render_results(
+    return render_results(
         request,
         page_template="members/cadre_post_list.html",
         results_template="members/_cadre_post_results.html",

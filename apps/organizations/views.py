@@ -122,13 +122,13 @@ class HostUnitFilterForm(FilterForm):
         self.fields["q"].widget.attrs["placeholder"] = "输入名称或统一社会信用代码"
 
 
-def _filters(form: forms.Form) -> dict:
+def cleaned_filters(form: forms.Form) -> dict:
     """The valid filters; an invalid one (a stale or foreign id) is shown as an error and ignored."""
     form.is_valid()
     return form.cleaned_data
 
 
-def _render_results(
+def render_results(
     request: HttpRequest, *, page_template: str, results_template: str, target: str, context: dict
 ) -> HttpResponse:
     """The whole page, or only the results when htmx asks for them (search as you type).
@@ -145,7 +145,7 @@ def _render_results(
     return response
 
 
-def _paginate(request: HttpRequest, queryset) -> dict:
+def paginate(request: HttpRequest, queryset) -> dict:
     page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
     return {"page": page, "page_numbers": list(page.paginator.get_elided_page_range(page.number))}
 
@@ -210,7 +210,7 @@ def region_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @signed_in
 def organization_list(request: HttpRequest) -> HttpResponse:
     form = OrganizationFilterForm(request.GET, user=request.user)
-    filters = _filters(form)
+    filters = cleaned_filters(form)
     organizations = selectors.organization_list(
         user=request.user,
         federation=filters.get("federation"),
@@ -218,12 +218,12 @@ def organization_list(request: HttpRequest) -> HttpResponse:
         level=filters.get("level"),
         search=filters.get("q", ""),
     )
-    return _render_results(
+    return render_results(
         request,
         page_template="organizations/organization_list.html",
         results_template="organizations/_organization_results.html",
         target="organization-results",
-        context={"form": form, **_paginate(request, organizations)},
+        context={"form": form, **paginate(request, organizations)},
     )
 
 
@@ -255,16 +255,16 @@ def organization_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @signed_in
 def host_unit_list(request: HttpRequest) -> HttpResponse:
     form = HostUnitFilterForm(request.GET, user=request.user)
-    filters = _filters(form)
+    filters = cleaned_filters(form)
     host_units = selectors.host_unit_list(
         user=request.user, region=filters.get("region"), kind=filters.get("kind"), search=filters.get("q", "")
     )
-    return _render_results(
+    return render_results(
         request,
         page_template="organizations/host_unit_list.html",
         results_template="organizations/_host_unit_results.html",
         target="host-unit-results",
-        context={"form": form, **_paginate(request, host_units)},
+        context={"form": form, **paginate(request, host_units)},
     )
 
 
