@@ -63,6 +63,8 @@ class ServiceForm(ModelForm):
     actor = None
     #: The field a ConflictError belongs to (None: at the top of the form).
     conflict_field: str | None = None
+    #: service argument → form field, where the form names a value differently
+    service_fields: dict[str, str] = {}
 
     def write(self, data: dict) -> Model:
         raise NotImplementedError(f"{type(self).__name__} must implement write()")
@@ -90,6 +92,7 @@ class ServiceForm(ModelForm):
             self.add_error(None, exc)
             return
         for field, errors in exc.error_dict.items():
+            field = self.service_fields.get(field, field)
             self.add_error(field if field in self.fields else None, errors)
 
     def _post_clean(self):

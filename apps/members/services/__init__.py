@@ -6,6 +6,7 @@ from apps.members.services.enrollment import (
     NO_UNIT,
     EnrollmentNote,
     EnrollmentResult,
+    enrollment_snapshot,
     memberships_reevaluate,
     person_enroll,
 )
@@ -68,6 +69,7 @@ __all__ = [
     "cadre_post_create",
     "cadre_post_delete",
     "cadre_post_update",
+    "enrollment_snapshot",
     "membership_create",
     "membership_end",
     "membership_transfer",

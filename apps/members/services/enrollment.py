@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db import transaction
 from django.db.models import Q
@@ -85,6 +89,33 @@ def _rules_by_federation() -> dict[int, list[EligibilityRule]]:
     return rules
 
 
+_snapshot: ContextVar[dict | None] = ContextVar("enrollment_snapshot", default=None)
+
+
+@contextmanager
+def enrollment_snapshot() -> Iterator[None]:
+    """Within the block, enrollment reads the rules, the federations and the units only once.
+
+    For registering many people at once (an import): what person_enroll reads that does
+    not depend on the person is read on first use and kept until the block ends, so a
+    rule or a unit changed meanwhile elsewhere applies from the next import on.
+    """
+    token = _snapshot.set({})
+    try:
+        yield
+    finally:
+        _snapshot.reset(token)
+
+
+def _remembered(key: Any, read: Callable[[], Any]) -> Any:
+    memo = _snapshot.get()
+    if memo is None:
+        return read()
+    if key not in memo:
+        memo[key] = read()
+    return memo[key]
+
+
 @transaction.atomic
 def person_enroll(
     *, person: Person, today: dt.date | None = None, source: str = MembershipSource.RULE
@@ -96,18 +127,18 @@ def person_enroll(
     """
     today = today or timezone.localdate()
     person = Person.objects.select_for_update().select_related("region").get(pk=person.pk)
-    employer_units = _employer_units(person)
+    employer_units = _remembered(("employer", person.employer_id), lambda: _employer_units(person))
     facts = _facts(person, today, employer_units)
-    rules = _rules_by_federation()
+    rules = _remembered("rules", _rules_by_federation)
     active = {
         membership.federation_id: membership
         for membership in person.memberships.filter(status=MembershipStatus.ACTIVE).select_related(
             "organization", "federation"
         )
     }
-    residence_units = _residence_units(person)
+    residence_units = _remembered(("residence", person.region_id), lambda: _residence_units(person))
     result = EnrollmentResult()
-    for federation in Federation.objects.all():
+    for federation in _remembered("federations", lambda: list(Federation.objects.all())):
         federation_rules = rules.get(federation.pk, [])
         membership = active.get(federation.pk)
         if membership is not None:

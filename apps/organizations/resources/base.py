@@ -229,10 +229,10 @@ class ServiceResource(resources.ModelResource):
 
     # Lookups shared by the resources ---------------------------------------------------
 
-    def region_by_code(self, value: Any) -> Region:
+    def region_by_code(self, value: Any, column: str = REGION_CODE) -> Region:
         code = cell_text(value)
         if not code:
-            raise CellError(COLUMN_REQUIRED.format(column=REGION_CODE))
+            raise CellError(COLUMN_REQUIRED.format(column=column))
         if code not in self._regions:
             # Regions do not change during an import of units, so each code is read once.
             codes = {code, code[:6]} if len(code) == 12 and code.endswith("000000") else {code}
