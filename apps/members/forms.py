@@ -206,8 +206,8 @@ class PersonEditForm(PersonForm):
         id_number.label = "更正身份证号"
         id_number.help_text = f"现登记为 {person.id_number_masked}；无需更正请留空。"
         certificate = self.fields["disability_certificate_number"]
-        if person.disability_certificate_number:
-            certificate.help_text = f"现登记为 {masked_certificate(person)}；无需更正请留空。"
+        if person.disability_class:
+            certificate.help_text = f"现登记为 {person.disability_certificate_masked}；无需更正请留空。"
 
     def changes(self) -> dict:
         """The cleaned data as person_update() takes it: empty secrets mean "unchanged"."""
@@ -216,12 +216,6 @@ class PersonEditForm(PersonForm):
             if not changes[secret]:
                 del changes[secret]
         return changes
-
-
-def masked_certificate(person: Person) -> str:
-    """A disability certificate number begins with the full ID number: mask that part."""
-    certificate = person.disability_certificate_number
-    return f"{person.id_number_masked}{certificate[18:]}" if certificate else ""
 
 
 class IdLookupForm(StyledForm):

@@ -56,7 +56,9 @@ class Person(SyncedModel):
         HostUnit, verbose_name="工作单位", null=True, blank=True, on_delete=models.PROTECT, related_name="employees"
     )
     identity_tags = models.ManyToManyField(IdentityTag, verbose_name="身份", blank=True, related_name="people")
-    disability_certificate_number = models.CharField("残疾人证号", max_length=20, blank=True)
+    # A certificate number (第二代残疾人证号) is the ID number plus the category and grade
+    # digits; only those two are kept, so the plaintext ID never sits in a second column.
+    disability_class = models.CharField("残疾类别与等级", max_length=2, blank=True, editable=False)
 
     class Meta:
         verbose_name = "人员"
@@ -74,6 +76,10 @@ class Person(SyncedModel):
 
     def tombstone_paths(self) -> tuple[str, str]:
         return self.region.path, ""
+
+    @property
+    def disability_certificate_masked(self) -> str:
+        return f"{self.id_number_masked}{self.disability_class}" if self.disability_class else ""
 
     def age_on(self, day: dt.date) -> int:
         before_birthday = (day.month, day.day) < (self.birth_date.month, self.birth_date.day)

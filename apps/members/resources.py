@@ -197,8 +197,7 @@ class PersonResource(ServiceResource):
         return "、".join(tag.name for tag in person.identity_tags.all())
 
     def dehydrate_disability_certificate_number(self, person: Person) -> str:
-        certificate = person.disability_certificate_number
-        return idnumbers.mask(certificate) if certificate else ""
+        return person.disability_certificate_masked
 
     def export(self, queryset=None, **kwargs):
         dataset = super().export(queryset, **kwargs)

@@ -34,7 +34,6 @@ from apps.members.forms import (
     PersonFilterForm,
     PersonForm,
     TransferForm,
-    masked_certificate,
 )
 from apps.members.models import Gender, Membership, MembershipStatus, Person
 from apps.organizations.scoping import get_in_scope, scope_for, scoped
@@ -231,7 +230,7 @@ def _detail(request: HttpRequest, person: Person, **extra) -> HttpResponse:
     context = {
         "person": person,
         "tags": list(person.identity_tags.all()),
-        "certificate": masked_certificate(person),
+        "certificate": person.disability_certificate_masked,
         "employer_visible": person.employer is not None and scope_for(user).covers_region(person.employer.region),
         "membership_groups": _membership_groups(user, person),
         "posts": _mark_current(selectors.cadre_post_list(user=user, person=person), today),

@@ -238,3 +238,22 @@ def test_a_duplicate_registered_elsewhere_is_pointed_at_without_naming_the_perso
         services.person_register(actor=county_staff, name="重复", id_number=number, region=region("630102"))
     assert error.value.message == services.PERSON_EXISTS_ELSEWHERE and error.value.conflicts == [existing.pk]
     assert "城中居民" not in error.value.message
+
+
+def test_only_the_class_digits_of_a_certificate_are_kept_and_they_follow_updates(qinghai):
+    number = id_number(dt.date(1970, 4, 4), female=False)
+    person, _ = services.person_register(
+        name="测试人员",
+        id_number=number,
+        region=region("630102"),
+        identity_tags=[tag("disabled")],
+        disability_certificate_number=number + "42",
+    )
+    assert person.disability_class == "42"
+    assert person.disability_certificate_masked == idnumbers.mask(number) + "42"
+    person, _ = services.person_update(person=person, phone="13800000000")
+    assert person.disability_class == "42"
+    with pytest.raises(ValidationError):
+        services.person_update(person=person, disability_certificate_number="")  # still tagged 残疾人
+    person, _ = services.person_update(person=person, identity_tags=[], disability_certificate_number="")
+    assert person.disability_class == ""

@@ -100,10 +100,6 @@ def test_no_table_anywhere_holds_the_number_after_registration_enrollment_and_an
     assert AuditEvent.objects.filter(object_id=person_id).exists()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Finding: disability_certificate_number is stored in plaintext and begins with the ID number.",
-)
 def test_a_disability_certificate_does_not_put_the_number_in_the_database(county_staff, places):
     number = id_number(age=40, gender="male")
     register(

@@ -214,8 +214,7 @@ class PersonAdmin(IdNumberSearchMixin, ScopedAdminMixin, ServiceImportExportMixi
 
     @admin.display(description="残疾人证号")
     def certificate_masked(self, person: Person) -> str:
-        certificate = person.disability_certificate_number
-        return idnumbers.mask(certificate) if certificate else "-"
+        return person.disability_certificate_masked or "-"
 
     def get_object(self, request, object_id, from_field=None):
         person = super().get_object(request, object_id, from_field)

@@ -8,7 +8,7 @@ from rest_framework.fields import SkipField
 from apps.core.api import (
     ScopedPrimaryKeyRelatedField,
 )
-from apps.members import idnumbers, services
+from apps.members import services
 from apps.members.models import (
     CadrePost,
     Gender,
@@ -74,11 +74,6 @@ class EnrollmentSerializer(serializers.Serializer):
     skipped = EnrollmentNoteSerializer(many=True, read_only=True, help_text="各群团未吸收的原因。")
 
 
-def _masked_certificate(person: Person) -> str:
-    certificate = person.disability_certificate_number
-    return idnumbers.mask(certificate[:18]) + certificate[18:] if certificate else ""
-
-
 class PersonSerializer(serializers.ModelSerializer):
     # Long enough for the number as people type it (spaces, dashes, full-width); the service
     # normalizes and validates it, with its own message per fault.
@@ -140,7 +135,7 @@ class PersonSerializer(serializers.ModelSerializer):
         validators: list = []
 
     def get_disability_certificate_masked(self, person: Person) -> str:
-        return _masked_certificate(person)
+        return person.disability_certificate_masked
 
 
 class PersonWrittenSerializer(PersonSerializer):

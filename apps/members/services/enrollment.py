@@ -50,7 +50,7 @@ def _facts(person: Person, today: dt.date, employer_units: dict[int, Organizatio
         gender=person.gender,
         tag_ids=frozenset(person.identity_tags.values_list("pk", flat=True)),
         region_path=person.region.path,
-        has_disability_certificate=bool(person.disability_certificate_number),
+        has_disability_certificate=bool(person.disability_class),
         employer_branch_federation_ids=frozenset(employer_units),
         post_federation_ids=frozenset(posts.values_list("organization__federation_id", flat=True)),
     )

@@ -68,16 +68,22 @@ def _apply_id_number(person: Person, raw: str, *, gender: str | None, birth_date
     person.birth_date = number.birth_date
 
 
-def _check_disability(person: Person, tags: list[IdentityTag]) -> None:
-    certificate = idnumbers.normalize(person.disability_certificate_number)
-    person.disability_certificate_number = certificate
-    if any(tag.code == IdentityTag.DISABLED for tag in tags) and not certificate:
-        raise ValidationError({"disability_certificate_number": CERTIFICATE_REQUIRED})
-    if certificate:
-        if len(certificate) != 20 or certificate[18] not in "1234567" or certificate[19] not in "1234":
+def _apply_disability(person: Person, tags: list[IdentityTag], certificate: str | None) -> None:
+    """Check a certificate number against the ID number and keep its class digits.
+
+    None leaves the registered class as it is; an empty string clears it.
+    """
+    if certificate is not None:
+        certificate = idnumbers.normalize(certificate)
+        if certificate and (
+            len(certificate) != 20 or certificate[18] not in "1234567" or certificate[19] not in "1234"
+        ):
             raise ValidationError({"disability_certificate_number": CERTIFICATE_FORMAT})
-        if certificate[:18] != person.id_number:
+        if certificate and certificate[:18] != person.id_number:
             raise ValidationError({"disability_certificate_number": CERTIFICATE_MISMATCH})
+        person.disability_class = certificate[18:]
+    if any(tag.code == IdentityTag.DISABLED for tag in tags) and not person.disability_class:
+        raise ValidationError({"disability_certificate_number": CERTIFICATE_REQUIRED})
 
 
 def _check_places(actor, person: Person) -> None:
@@ -136,11 +142,10 @@ def person_register(
         ethnicity=ethnicity,
         phone=(phone or "").strip(),
         employer=employer,
-        disability_certificate_number=disability_certificate_number or "",
     )
     _apply_id_number(person, id_number, gender=gender, birth_date=birth_date)
     tags = list(identity_tags)
-    _check_disability(person, tags)
+    _apply_disability(person, tags, disability_certificate_number or "")
     _check_places(actor, person)
     _raise_if_registered(actor, person)
     person.full_clean(exclude=["id_number_hash", "id_number"], validate_unique=False, validate_constraints=False)
@@ -161,6 +166,7 @@ def person_update(
         raise TypeError(f"person_update() got unexpected fields {sorted(unknown)}")
     tags = list(changes.pop("identity_tags")) if "identity_tags" in changes else list(person.identity_tags.all())
     raw_id = changes.pop("id_number", None)
+    certificate = changes.pop("disability_certificate_number", None)
     gender, birth_date = changes.pop("gender", None), changes.pop("birth_date", None)
     for field, value in changes.items():
         setattr(person, field, clean_name(value) if field == "name" else value)
@@ -168,7 +174,7 @@ def person_update(
         _apply_id_number(
             person, raw_id if raw_id is not None else person.id_number, gender=gender, birth_date=birth_date
         )
-    _check_disability(person, tags)
+    _apply_disability(person, tags, certificate)
     _check_places(actor, person)
     _raise_if_registered(actor, person)
     person.full_clean(exclude=["id_number_hash", "id_number"], validate_unique=False, validate_constraints=False)
