@@ -104,6 +104,13 @@ def _raise_if_registered(actor, person: Person) -> None:
     raise ConflictError(PERSON_EXISTS_ELSEWHERE, [existing.pk])
 
 
+def _validate_fields(person: Person) -> None:
+    # Region and employer arrive as rows already checked against the scope; re-reading
+    # them to prove they exist would cost two queries a person on every import.
+    exclude = ["id_number_hash", "id_number", "region", "employer"]
+    person.full_clean(exclude=exclude, validate_unique=False, validate_constraints=False)
+
+
 def _save(actor, person: Person) -> None:
     try:
         with transaction.atomic():
@@ -147,8 +154,8 @@ def person_register(
     tags = list(identity_tags)
     _apply_disability(person, tags, disability_certificate_number or "")
     _check_places(actor, person)
-    _raise_if_registered(actor, person)
-    person.full_clean(exclude=["id_number_hash", "id_number"], validate_unique=False, validate_constraints=False)
+    _validate_fields(person)
+    # No look-up first: the unique hash refuses a known number and _save turns that into the 409.
     _save(actor, person)
     person.identity_tags.set(tags)
     return person, person_enroll(person=person, today=today, source=membership_source)
@@ -177,7 +184,7 @@ def person_update(
     _apply_disability(person, tags, certificate)
     _check_places(actor, person)
     _raise_if_registered(actor, person)
-    person.full_clean(exclude=["id_number_hash", "id_number"], validate_unique=False, validate_constraints=False)
+    _validate_fields(person)
     _save(actor, person)
     person.identity_tags.set(tags)
     return person, person_enroll(person=person, today=today)
