@@ -12,6 +12,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -60,6 +61,7 @@ INSTALLED_APPS = [
     "apps.accounts",
     "apps.organizations",
     "apps.members",
+    "apps.venues",
 ]
 
 MIDDLEWARE = [
@@ -117,7 +119,7 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
-CELERY_BROKER_URL = REDIS_URL or "memory://"
+CELERY_BROKER_URL = REDIS_URL or "memory://localhost/"
 CELERY_RESULT_BACKEND = REDIS_URL or "cache+memory://"
 # Without a broker the tasks run in-process, so the embedded set-up needs no services.
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
@@ -289,4 +291,6 @@ SYNC_TOMBSTONE_RETENTION_DAYS = env.int("SYNC_TOMBSTONE_RETENTION_DAYS", default
 CELERY_BEAT_SCHEDULE = {
     "purge-sync-tombstones": {"task": "core.tombstones_purge", "schedule": timedelta(days=1)},
     "reevaluate-memberships": {"task": "members.reevaluate_memberships", "schedule": timedelta(days=1)},
+    "remind-tomorrows-bookings": {"task": "venues.bookings_remind", "schedule": crontab(hour=18, minute=0)},
+    "complete-past-bookings": {"task": "venues.bookings_complete", "schedule": timedelta(minutes=30)},
 }

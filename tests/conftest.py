@@ -41,6 +41,8 @@ def ensure_reference_data() -> None:
         members = importlib.import_module("apps.members.migrations.0002_identity_tags_rules_and_role_permissions")
         members.create_tags_and_rules(django_apps, None)
         members.grant_role_permissions(django_apps, None)
+        venues = importlib.import_module("apps.venues.migrations.0003_role_permissions")
+        venues.grant_role_permissions(django_apps, None)
     if not Region.objects.filter(depth=1).exists():
         regions_load_divisions(read_divisions())
 

@@ -22,3 +22,23 @@ class User(AbstractUser):
 
     def get_short_name(self) -> str:
         return self.name or self.username
+
+
+class Notification(models.Model):
+    """A message to one user in the platform (booking decided, reminder for tomorrow …)."""
+
+    user = models.ForeignKey(User, verbose_name="接收人", on_delete=models.CASCADE, related_name="notifications")
+    title = models.CharField("标题", max_length=128)
+    body = models.CharField("内容", max_length=500, blank=True)
+    url = models.CharField("链接", max_length=255, blank=True)
+    created_at = models.DateTimeField("时间", auto_now_add=True)
+    read_at = models.DateTimeField("已读时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "站内通知"
+        verbose_name_plural = "站内通知"
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["user", "read_at"], name="accounts_notification_unread")]
+
+    def __str__(self) -> str:
+        return self.title

@@ -6,7 +6,9 @@ organization's subtree within its federation and, for rows tied only to a region
 units, regions), the organization's region subtree.
 
 Models declare how their rows reach the tree with `scope_region_path` and
-`scope_organization_path` (lookups ending at a materialized path, or tuples of them).
+`scope_organization_path` (lookups ending at a materialized path, or tuples of them);
+`scope_shared_q(scope)` may add rows shared beyond the tree (a venue shared with a
+federation's units across its prefecture).
 A model that declares neither is reference data every signed-in user sees.
 """
 
@@ -31,6 +33,9 @@ class Scope:
     organization_paths: tuple[str, ...] = ()
     # Regions of organization roles: they open region-only data (host units, regions).
     organization_region_paths: tuple[str, ...] = ()
+    # (federation id, prefecture path) of organization roles: rows shared with a federation
+    # within a prefecture (a 群众之家's rooms) open to its units there.
+    organization_federations: tuple[tuple[int, str], ...] = ()
 
     @property
     def is_empty(self) -> bool:
@@ -72,19 +77,23 @@ def scope_for(user) -> Scope:
         scope = Scope(everything=True)
     else:
         rows = RoleAssignment.objects.filter(user=user).values_list(
-            "region__path", "organization__path", "organization__region__path"
+            "region__path", "organization__path", "organization__region__path", "organization__federation_id"
         )
         region_paths, organization_paths, organization_region_paths = set(), set(), set()
-        for region_path, organization_path, organization_region_path in rows:
+        federations = set()
+        prefecture_length = 2 * Region.steplen
+        for region_path, organization_path, organization_region_path, federation_id in rows:
             if region_path:
                 region_paths.add(region_path)
             else:
                 organization_paths.add(organization_path)
                 organization_region_paths.add(organization_region_path)
+                federations.add((federation_id, organization_region_path[:prefecture_length]))
         scope = Scope(
             region_paths=_outermost(region_paths),
             organization_paths=_outermost(organization_paths),
             organization_region_paths=_outermost(organization_region_paths),
+            organization_federations=tuple(sorted(federations)),
         )
     setattr(user, _CACHE_ATTR, scope)
     return scope
@@ -142,6 +151,8 @@ def scope_q(model: type[Model], user) -> Q | None:
             q |= no_organization & _prefix_q(region_lookups, scope.organization_region_paths)
     if hasattr(model, "scope_always_visible"):
         q |= model.scope_always_visible()
+    if hasattr(model, "scope_shared_q"):
+        q |= model.scope_shared_q(scope)
     return q | _granted_q(model, user)
 
 
