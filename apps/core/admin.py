@@ -73,6 +73,7 @@ class ServiceForm(ModelForm):
         data = super().clean()
         if self.errors:
             return data  # the service needs whole, well-formed values
+        adding = self.instance._state.adding
         try:
             with transaction.atomic():
                 self.instance = self.write(data)
@@ -82,7 +83,10 @@ class ServiceForm(ModelForm):
             self.add_error(self.conflict_field if self.conflict_field in self.fields else None, exc.message)
         except PermissionDenied as exc:
             self.add_error(None, str(exc) or NO_PERMISSION)
-        if self.errors and self.instance.pk is not None:
+        if self.errors and adding:
+            # A service that saved the new row before refusing it was rolled back: forget the id.
+            self.instance.pk, self.instance._state.adding = None, True
+        elif self.errors and self.instance.pk is not None:
             # The service may have set the new values on the row before refusing them.
             self.instance.refresh_from_db()
         return data

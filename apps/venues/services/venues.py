@@ -56,6 +56,14 @@ def venue_closure_add(*, actor=None, venue: Venue, date: dt.date, reason: str) -
 
 
 @transaction.atomic
+def venue_closure_remove(*, actor=None, closure: VenueClosure) -> None:
+    """The venue opens again on that day (a closure entered by mistake, a plan changed)."""
+    require_perm(actor, "venues.change_venue")
+    require_region_in_scope(actor, closure.venue.region)
+    closure.delete()
+
+
+@transaction.atomic
 def room_save(*, actor=None, room: Room) -> Room:
     require_perm(actor, f"venues.{'change' if room.pk else 'add'}_room")
     require_region_in_scope(actor, room.venue.region)
