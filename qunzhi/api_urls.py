@@ -6,6 +6,7 @@ from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
 
 from apps.members import api as members
 from apps.organizations import api as organizations
+from apps.venues import api as venues
 
 router = DefaultRouter()
 router.register("regions", organizations.RegionViewSet, basename="region")
@@ -16,6 +17,9 @@ router.register("deletions", organizations.DeletionViewSet, basename="deletion")
 router.register("people", members.PersonViewSet, basename="person")
 router.register("memberships", members.MembershipViewSet, basename="membership")
 router.register("cadre-posts", members.CadrePostViewSet, basename="cadre-post")
+router.register("venues", venues.VenueViewSet, basename="venue")
+router.register("rooms", venues.RoomViewSet, basename="room")
+router.register("bookings", venues.BookingViewSet, basename="booking")
 
 urlpatterns = [
     path("auth/token/", TokenObtainPairView.as_view(), name="token-obtain"),

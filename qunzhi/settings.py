@@ -224,6 +224,10 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "RegionLevelEnum": "apps.organizations.models.RegionLevel",
         "OrganizationLevelEnum": "apps.organizations.models.OrganizationLevel",
+        # …and a `kind`.
+        "HostUnitKindEnum": "apps.organizations.models.HostUnitKind",
+        "VenueKindEnum": "apps.venues.models.VenueKind",
+        "RoomKindEnum": "apps.venues.models.RoomKind",
     },
     # No call to validator.swagger.io: the users' networks are closed.
     "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},

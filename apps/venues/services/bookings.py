@@ -50,8 +50,8 @@ def conflict_summary(booking: Booking) -> dict:
     """What a 409 tells about a booking in the way (no contact details: it may be another federation's)."""
     return {
         "id": booking.pk,
-        "start": booking.start.isoformat(),
-        "end": booking.end.isoformat(),
+        "start": timezone.localtime(booking.start).isoformat(),
+        "end": timezone.localtime(booking.end).isoformat(),
         "organization": booking.organization.name,
         "status": booking.status,
     }
@@ -236,8 +236,8 @@ def booking_create_series(
         if clashes:
             conflicts.append(
                 {
-                    "start": occurrence.start.isoformat(),
-                    "end": occurrence.end.isoformat(),
+                    "start": timezone.localtime(occurrence.start).isoformat(),
+                    "end": timezone.localtime(occurrence.end).isoformat(),
                     "bookings": [conflict_summary(clash) for clash in clashes],
                 }
             )
