@@ -10,11 +10,7 @@ so they stay out of the address bar, the browser history and the access logs.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import wraps
-
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
@@ -24,6 +20,7 @@ from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 from django.views.decorators.http import require_POST
 
+from apps.core.access import permission, signed_in
 from apps.core.exceptions import ConflictError
 from apps.members import idnumbers, selectors, services
 from apps.members.forms import (
@@ -37,34 +34,9 @@ from apps.members.forms import (
 )
 from apps.members.models import Gender, Membership, MembershipStatus, Person
 from apps.organizations.scoping import get_in_scope, scope_for, scoped
-from apps.organizations.services.checks import NO_PERMISSION
-from apps.organizations.views import cleaned_filters, paginate, render_results, signed_in
+from apps.organizations.views import cleaned_filters, paginate, render_results
 
 REGISTERED_OUT_OF_SCOPE = "该身份证号已有登记，登记记录不在您的管辖范围内，请勿重复登记；如需调整请联系上级管理员。"
-
-
-# Access ---------------------------------------------------------------------------------
-
-
-def permission(perm: str) -> Callable:
-    """Signed in and holding the model permission `perm`; anyone else gets a Chinese 403 page.
-
-    Like `signed_in`, the rule is recorded on the view (`view.access = perm`) for the test
-    that walks the URL resolver.
-    """
-
-    def decorate(view: Callable) -> Callable:
-        @wraps(view)
-        def guarded(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-            if not request.user.has_perm(perm):
-                return render(request, "members/403.html", {"reason": NO_PERMISSION}, status=403)
-            return view(request, *args, **kwargs)
-
-        guarded = login_required(guarded)
-        guarded.access = perm
-        return guarded
-
-    return decorate
 
 
 def _is_htmx(request: HttpRequest, target: str) -> bool:

@@ -29,11 +29,11 @@ from django.utils.dateparse import parse_date
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
+from apps.core.access import permission, signed_in
 from apps.core.exceptions import ConflictError
-from apps.members.views import permission
 from apps.organizations.scoping import get_in_scope, scope_for
 from apps.organizations.services.checks import NO_PERMISSION
-from apps.organizations.views import paginate, render_results, signed_in
+from apps.organizations.views import paginate, render_results
 from apps.venues import selectors, services
 from apps.venues.forms import BookingForm, PeriodForm
 from apps.venues.models import HOLDING_STATUSES, Booking, BookingStatus, Room, Venue, VenueClosure
@@ -69,7 +69,7 @@ def _booking(user, pk: int) -> Booking:
 
 
 def _forbidden(request: HttpRequest) -> HttpResponse:
-    return render(request, "members/403.html", {"reason": NO_PERMISSION}, status=403)
+    return render(request, "403.html", {"reason": NO_PERMISSION}, status=403)
 
 
 def _back(request: HttpRequest, default: str) -> HttpResponse:
