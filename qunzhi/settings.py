@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "apps.organizations",
     "apps.members",
     "apps.venues",
+    "apps.resources",
 ]
 
 MIDDLEWARE = [
@@ -297,4 +298,10 @@ CELERY_BEAT_SCHEDULE = {
     "reevaluate-memberships": {"task": "members.reevaluate_memberships", "schedule": timedelta(days=1)},
     "remind-tomorrows-bookings": {"task": "venues.bookings_remind", "schedule": crontab(hour=18, minute=0)},
     "complete-past-bookings": {"task": "venues.bookings_complete", "schedule": timedelta(minutes=30)},
+    "extend-duty-rosters": {
+        "task": "resources.extend_duty_rosters",
+        "schedule": crontab(day_of_week=1, hour=1, minute=0),
+    },
+    "send-duty-reminders": {"task": "resources.send_duty_reminders", "schedule": crontab(hour=18, minute=30)},
+    "mark-worked-shifts": {"task": "resources.mark_worked_shifts", "schedule": crontab(hour=0, minute=15)},
 }

@@ -43,6 +43,9 @@ def ensure_reference_data() -> None:
         members.grant_role_permissions(django_apps, None)
         venues = importlib.import_module("apps.venues.migrations.0003_role_permissions")
         venues.grant_role_permissions(django_apps, None)
+        resources = importlib.import_module("apps.resources.migrations.0002_categories_and_role_permissions")
+        resources.create_categories(django_apps, None)
+        resources.grant_role_permissions(django_apps, None)
     if not Region.objects.filter(depth=1).exists():
         regions_load_divisions(read_divisions())
 

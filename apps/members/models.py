@@ -59,6 +59,16 @@ class Person(SyncedModel):
     # A certificate number (第二代残疾人证号) is the ID number plus the category and grade
     # digits; only those two are kept, so the plaintext ID never sits in a second column.
     disability_class = models.CharField("残疾类别与等级", max_length=2, blank=True, editable=False)
+    # The platform account of a person who also works in it (a seconded cadre on duty):
+    # their reminders arrive in that account's inbox.
+    user = models.OneToOneField(
+        "accounts.User",
+        verbose_name="平台账号",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="person",
+    )
 
     class Meta:
         verbose_name = "人员"
