@@ -17,5 +17,6 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("", include("apps.members.urls")),
     path("", include("apps.venues.urls")),
+    path("", include("apps.resources.urls")),
     path("", include("apps.organizations.urls")),
 ]

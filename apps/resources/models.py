@@ -119,6 +119,8 @@ class Secondment(SyncedModel):
 class StaffLeave(models.Model):
     """Days a person is not available for duty."""
 
+    scope_region_path = "person__region__path"
+
     person = models.ForeignKey(Person, verbose_name="人员", on_delete=models.CASCADE, related_name="leaves")
     start_date = models.DateField("开始日期")
     end_date = models.DateField("结束日期")
@@ -180,6 +182,8 @@ class SwapStatus(models.TextChoices):
 
 class ShiftSwap(models.Model):
     """One person asks another to exchange shifts; nothing moves until the other agrees."""
+
+    scope_region_path = "shift__center__region__path"
 
     shift = models.ForeignKey(DutyShift, verbose_name="我的班", on_delete=models.CASCADE, related_name="swaps_out")
     other_shift = models.ForeignKey(
