@@ -6,6 +6,7 @@ from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
 
 from apps.members import api as members
 from apps.organizations import api as organizations
+from apps.resources import api as resources
 from apps.venues import api as venues
 
 router = DefaultRouter()
@@ -20,6 +21,12 @@ router.register("cadre-posts", members.CadrePostViewSet, basename="cadre-post")
 router.register("venues", venues.VenueViewSet, basename="venue")
 router.register("rooms", venues.RoomViewSet, basename="room")
 router.register("bookings", venues.BookingViewSet, basename="booking")
+router.register("service-centers", resources.ServiceCenterViewSet, basename="service-center")
+router.register("secondments", resources.SecondmentViewSet, basename="secondment")
+router.register("duty-shifts", resources.DutyShiftViewSet, basename="duty-shift")
+router.register("shift-swaps", resources.ShiftSwapViewSet, basename="shift-swap")
+router.register("funds", resources.FundViewSet, basename="fund")
+router.register("ledger-entries", resources.LedgerEntryViewSet, basename="ledger-entry")
 
 urlpatterns = [
     path("auth/token/", TokenObtainPairView.as_view(), name="token-obtain"),

@@ -229,6 +229,9 @@ SPECTACULAR_SETTINGS = {
         "HostUnitKindEnum": "apps.organizations.models.HostUnitKind",
         "VenueKindEnum": "apps.venues.models.VenueKind",
         "RoomKindEnum": "apps.venues.models.RoomKind",
+        "CenterKindEnum": "apps.resources.models.CenterKind",
+        "FundKindEnum": "apps.resources.models.FundKind",
+        "EntryKindEnum": "apps.resources.models.EntryKind",
     },
     # No call to validator.swagger.io: the users' networks are closed.
     "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
