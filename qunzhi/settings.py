@@ -294,9 +294,10 @@ FIELD_HASH_KEY = env.str("FIELD_HASH_KEY", default="dev-only-hash-key-not-for-pr
 # Tombstones older than this are purged; a client that last synced before then resyncs.
 SYNC_TOMBSTONE_RETENTION_DAYS = env.int("SYNC_TOMBSTONE_RETENTION_DAYS", default=180)
 
-# Declared in code; django-celery-beat's scheduler copies them into the database, where
-# the admin can pause them or change their timing.
-CELERY_BEAT_SCHEDULE = {
+# Declared in code and copied into django-celery-beat's tables by `manage.py
+# sync_beat_schedule`, which adds what is missing and leaves alone what an admin has edited
+# (Celery's own CELERY_BEAT_SCHEDULE would overwrite those edits at every beat start).
+QUNZHI_BEAT_SCHEDULE = {
     "purge-sync-tombstones": {"task": "core.tombstones_purge", "schedule": timedelta(days=1)},
     "reevaluate-memberships": {"task": "members.reevaluate_memberships", "schedule": timedelta(days=1)},
     "remind-tomorrows-bookings": {"task": "venues.bookings_remind", "schedule": crontab(hour=18, minute=0)},

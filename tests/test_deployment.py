@@ -42,7 +42,7 @@ def test_web_runs_gunicorn_on_the_real_wsgi_application_after_migrating_and_seed
     application = _import_target(script[script.index("gunicorn") + 1])
     assert callable(application)
     managed = [script[i + 1] for i, word in enumerate(script) if word == "manage.py"]
-    assert managed == ["migrate", "seed_demo"]
+    assert managed == ["migrate", "seed_demo", "sync_beat_schedule"]
     assert set(managed) <= set(get_commands())
 
 
