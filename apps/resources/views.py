@@ -111,6 +111,7 @@ def center_roster(request: HttpRequest, pk: int) -> HttpResponse:
     for shift in shifts.order_by("date", "shift", "person__name", "id"):
         by_slot[(shift.date, shift.shift)].append(shift)
     shift_names = center.shift_names
+    today = timezone.localdate()
     weeks = []
     for week in calendar.Calendar(firstweekday=0).monthdatescalendar(first.year, first.month):
         row = []
@@ -121,6 +122,8 @@ def center_roster(request: HttpRequest, pk: int) -> HttpResponse:
                     "date": day,
                     "in_month": day.month == first.month,
                     "working": working,
+                    # A past day without shifts was simply before the roster; only future gaps are "未排".
+                    "past": day < today,
                     "off_label": "" if working else _day_off_label(day),
                     "slots": [(SHIFT_LABELS[name], by_slot.get((day, name), [])) for name in shift_names],
                 }
@@ -138,8 +141,8 @@ def center_roster(request: HttpRequest, pk: int) -> HttpResponse:
             "weekdays": WEEKDAYS,
             "previous_month": previous_month,
             "next_month": next_month,
-            "this_month": timezone.localdate().replace(day=1),
-            "today": timezone.localdate(),
+            "this_month": today.replace(day=1),
+            "today": today,
         },
     )
 

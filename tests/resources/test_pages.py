@@ -7,8 +7,10 @@ import datetime as dt
 import html
 import re
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -194,9 +196,16 @@ def test_the_roster_month_shows_who_is_on_duty_on_a_working_day_and_nobody_on_a_
 
 
 def test_the_roster_month_greys_the_national_day_holiday(staff_client, center):
-    text = _text(staff_client.get(reverse("web-center-roster", args=[center.pk]), {"month": "2026-10"}))
+    with time_machine.travel(dt.datetime(2026, 9, 25, 8, tzinfo=ZoneInfo("Asia/Shanghai")), tick=False):
+        text = _text(staff_client.get(reverse("web-center-roster", args=[center.pk]), {"month": "2026-10"}))
     assert "节假日" in _cell(text, dt.date(2026, 10, 1))
-    assert "未排" in _cell(text, dt.date(2026, 10, 9))  # a working day without anyone on duty
+    assert "未排" in _cell(text, dt.date(2026, 10, 9))  # a coming working day without anyone on duty
+
+
+def test_a_past_day_without_shifts_is_not_flagged_as_unplanned(staff_client, center):
+    with time_machine.travel(dt.datetime(2026, 11, 27, 8, tzinfo=ZoneInfo("Asia/Shanghai")), tick=False):
+        text = _text(staff_client.get(reverse("web-center-roster", args=[center.pk]), {"month": "2026-10"}))
+    assert "未排" not in _cell(text, dt.date(2026, 10, 9))
 
 
 def test_an_invalid_month_falls_back_to_the_current_one(staff_client, center):
