@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "apps.members",
     "apps.venues",
     "apps.resources",
+    "apps.activities",
 ]
 
 MIDDLEWARE = [
@@ -294,6 +295,11 @@ FIELD_HASH_KEY = env.str("FIELD_HASH_KEY", default="dev-only-hash-key-not-for-pr
 # Tombstones older than this are purged; a client that last synced before then resyncs.
 SYNC_TOMBSTONE_RETENTION_DAYS = env.int("SYNC_TOMBSTONE_RETENTION_DAYS", default=180)
 
+# Volunteer hours credited per person and day at most, whatever the check-in and check-out say.
+VOLUNTEER_DAILY_CAP_HOURS = env.int("VOLUNTEER_DAILY_CAP_HOURS", default=8)
+# How long before an activity's start check-in opens.
+CHECK_IN_OPENS_MINUTES = env.int("CHECK_IN_OPENS_MINUTES", default=30)
+
 # Declared in code and copied into django-celery-beat's tables by `manage.py
 # sync_beat_schedule`, which adds what is missing and leaves alone what an admin has edited
 # (Celery's own CELERY_BEAT_SCHEDULE would overwrite those edits at every beat start).
@@ -308,4 +314,6 @@ QUNZHI_BEAT_SCHEDULE = {
     },
     "send-duty-reminders": {"task": "resources.send_duty_reminders", "schedule": crontab(hour=18, minute=30)},
     "mark-worked-shifts": {"task": "resources.mark_worked_shifts", "schedule": crontab(hour=0, minute=15)},
+    "remind-tomorrows-activities": {"task": "activities.send_reminders", "schedule": crontab(hour=18, minute=45)},
+    "advance-activity-status": {"task": "activities.advance_status", "schedule": timedelta(minutes=10)},
 }

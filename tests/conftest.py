@@ -46,6 +46,9 @@ def ensure_reference_data() -> None:
         resources = importlib.import_module("apps.resources.migrations.0002_categories_and_role_permissions")
         resources.create_categories(django_apps, None)
         resources.grant_role_permissions(django_apps, None)
+        activities = importlib.import_module("apps.activities.migrations.0002_themes_and_role_permissions")
+        activities.create_themes(django_apps, None)
+        activities.grant_role_permissions(django_apps, None)
     if not Region.objects.filter(depth=1).exists():
         regions_load_divisions(read_divisions())
 
