@@ -296,10 +296,10 @@ class BookingAddForm(ServiceForm):
                 contact_phone=data.get("contact_phone") or "",
             )
         except ConflictError as exc:
-            raise ConflictError(_conflict_message(exc), exc.conflicts) from exc
+            raise ConflictError(booking_conflict_message(exc), exc.conflicts) from exc
 
 
-def _conflict_message(exc: ConflictError) -> str:
+def booking_conflict_message(exc: ConflictError) -> str:
     """The service's message and the bookings in the way (time, organization, status)."""
     labels = dict(BookingStatus.choices)
     details = [

@@ -7,6 +7,7 @@ from apps.activities.services.activities import (
     activities_advance_status,
     activity_cancel,
     activity_create,
+    activity_photo_add,
     activity_publish,
     activity_summarize,
 )
@@ -47,6 +48,7 @@ __all__ = [
     "activities_advance_status",
     "activity_cancel",
     "activity_create",
+    "activity_photo_add",
     "activity_publish",
     "activity_reminders_send",
     "activity_summarize",

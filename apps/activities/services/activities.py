@@ -9,7 +9,14 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from apps.activities.models import Activity, ActivityParticipant, ActivityStatus, ParticipantRole, Theme
+from apps.activities.models import (
+    Activity,
+    ActivityParticipant,
+    ActivityPhoto,
+    ActivityStatus,
+    ParticipantRole,
+    Theme,
+)
 from apps.members.models import IdentityTag
 from apps.organizations.models import Organization, Region
 from apps.organizations.services.checks import clean_name, require_organization_in_scope, require_perm
@@ -122,7 +129,7 @@ def activity_cancel(*, actor=None, activity: Activity) -> Activity:
     """Cancel the activity and free its room."""
     require_perm(actor, "activities.change_activity")
     require_organization_in_scope(actor, activity.lead_organization, field="activity")
-    activity = Activity.objects.select_for_update().select_related("booking").get(pk=activity.pk)
+    activity = Activity.objects.select_for_update(of=("self",)).select_related("booking").get(pk=activity.pk)
     if activity.status == ActivityStatus.CANCELLED:
         raise ValidationError({"status": ALREADY_CANCELLED})
     if activity.status == ActivityStatus.FINISHED:
@@ -146,9 +153,21 @@ def activities_advance_status(*, now: dt.datetime) -> int:
 
 
 @transaction.atomic
-def activity_summarize(*, actor=None, activity: Activity, summary: str) -> Activity:
+def activity_summarize(*, actor=None, activity: Activity, summary: str, title: str | None = None) -> Activity:
+    """The summary after the event; the title too when given (the only edits after creation)."""
     require_perm(actor, "activities.change_activity")
     require_organization_in_scope(actor, activity.lead_organization, field="activity")
+    fields = ["summary", "updated_at"]
+    if title is not None:
+        activity.title = clean_name(title, field="title")
+        fields.append("title")
     activity.summary = summary.strip()
-    activity.save(update_fields=["summary", "updated_at"])
+    activity.save(update_fields=fields)
     return activity
+
+
+@transaction.atomic
+def activity_photo_add(*, actor=None, activity: Activity, image, caption: str = "") -> ActivityPhoto:
+    require_perm(actor, "activities.add_activityphoto")
+    require_organization_in_scope(actor, activity.lead_organization, field="activity")
+    return ActivityPhoto.objects.create(activity=activity, image=image, caption=caption.strip())
