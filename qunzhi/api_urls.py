@@ -4,6 +4,7 @@ from django.urls import path
 from rest_framework.routers import DefaultRouter
 from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
 
+from apps.activities import api as activities
 from apps.members import api as members
 from apps.organizations import api as organizations
 from apps.resources import api as resources
@@ -21,6 +22,9 @@ router.register("cadre-posts", members.CadrePostViewSet, basename="cadre-post")
 router.register("venues", venues.VenueViewSet, basename="venue")
 router.register("rooms", venues.RoomViewSet, basename="room")
 router.register("bookings", venues.BookingViewSet, basename="booking")
+router.register("activities", activities.ActivityViewSet, basename="activity")
+router.register("registrations", activities.RegistrationViewSet, basename="registration")
+router.register("volunteer-records", activities.VolunteerRecordViewSet, basename="volunteer-record")
 router.register("service-centers", resources.ServiceCenterViewSet, basename="service-center")
 router.register("secondments", resources.SecondmentViewSet, basename="secondment")
 router.register("duty-shifts", resources.DutyShiftViewSet, basename="duty-shift")
