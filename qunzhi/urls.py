@@ -18,5 +18,6 @@ urlpatterns = [
     path("", include("apps.members.urls")),
     path("", include("apps.venues.urls")),
     path("", include("apps.resources.urls")),
+    path("", include("apps.activities.urls")),
     path("", include("apps.organizations.urls")),
 ]
