@@ -44,7 +44,7 @@ def _schedule(venue) -> tuple[dt.datetime, dt.datetime, bool]:
     now = timezone.localtime().replace(second=0, microsecond=0)
     today = venue_services.venue_days(venue, now.date(), now.date())[0]
     start = now + dt.timedelta(minutes=5)
-    end = start + dt.timedelta(hours=1)
+    end = start + dt.timedelta(minutes=30)
     if today.is_open and today.opens <= start.time() and end.date() == now.date() and end.time() <= today.closes:
         return start, end, True
     for day in venue_services.venue_days(venue, now.date() + dt.timedelta(days=1), now.date() + dt.timedelta(days=14)):
@@ -72,7 +72,11 @@ def _click(driver, element) -> None:
 def test_a_county_staff_member_creates_publishes_and_runs_an_activity(
     browser, live_server, county_staff, chengdong_union
 ):
-    venue = make_venue("630102", federations=("union", "women"), name="城东区群众之家")
+    # Open round the clock, so that the check-in itself runs whenever CI does (but late at night).
+    all_day = {weekday: (dt.time(0, 0), dt.time(23, 59)) for weekday in range(7)}
+    venue = make_venue(
+        "630102", federations=("union", "women"), hours=all_day, name="城东区群众之家", closes_on_public_holidays=False
+    )
     room = make_room(venue, name="多功能活动厅", capacity=60)
     start, end, check_in_open = _schedule(venue)
     number = id_number(age=35)
