@@ -13,7 +13,6 @@ import datetime as dt
 from collections import defaultdict
 from decimal import Decimal
 
-import chinese_calendar
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -21,6 +20,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from apps.core.access import permission, signed_in
+from apps.core.holidays import public_holiday
 from apps.organizations.scoping import get_in_scope, scoped
 from apps.organizations.views import paginate, render_results
 from apps.resources import services
@@ -92,11 +92,7 @@ def roster_generate(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _day_off_label(day: dt.date) -> str:
-    try:
-        on_holiday, name = chinese_calendar.get_holiday_detail(day)
-    except NotImplementedError:
-        return REST_DAY
-    return HOLIDAY if on_holiday and name else REST_DAY
+    return HOLIDAY if public_holiday(day) else REST_DAY
 
 
 @signed_in

@@ -15,22 +15,14 @@ import datetime as dt
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 
-import chinese_calendar
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from apps.core.holidays import is_working_day
 from apps.resources.models import DutyShift, Secondment, ServiceCenter, ShiftStatus, StaffLeave
 
 DEFAULT_WEEKS = 4
-
-
-def is_working_day(day: dt.date) -> bool:
-    """Chinese working day, adjusted days (调休) included; unknown years fall back to Mon–Fri."""
-    try:
-        return chinese_calendar.is_workday(day)
-    except NotImplementedError:
-        return day.weekday() < 5
 
 
 @dataclass

@@ -5,24 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-import chinese_calendar
-
+from apps.core.holidays import public_holiday
 from apps.venues.models import OpeningHours, Venue, VenueClosure
-
-
-def public_holiday(day: dt.date) -> str | None:
-    """The Chinese name of the statutory holiday on `day`, or None.
-
-    chinese-calendar carries the State Council's schedule year by year; for a year it does not
-    know yet, no day counts as a holiday (the venue's own closures still apply).
-    """
-    try:
-        _, name = chinese_calendar.get_holiday_detail(day)
-    except NotImplementedError:
-        return None
-    if name is None:  # an ordinary weekend
-        return None
-    return next((holiday.chinese for holiday in chinese_calendar.Holiday if holiday.value == name), name)
 
 
 @dataclass(frozen=True)
