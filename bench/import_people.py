@@ -166,11 +166,12 @@ def spreadsheet(rows: list[list[str]], file_format: str):
     return content, reader.create_dataset(content)
 
 
-def record(figures: dict) -> None:
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    results = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
+def record(figures: dict, path: Path = RESULTS) -> None:
+    """Keep the latest figures per database in the results file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    results = json.loads(path.read_text()) if path.exists() else {}
     results[figures["database"]] = figures
-    RESULTS.write_text(json.dumps(results, ensure_ascii=False, indent=2) + "\n")
+    path.write_text(json.dumps(results, ensure_ascii=False, indent=2) + "\n")
 
 
 def main() -> None:

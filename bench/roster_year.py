@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import json
 import os
 import platform
 import random
@@ -25,7 +24,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
 
-from import_people import setup_django, throwaway_database  # noqa: E402
+from import_people import record, setup_django, throwaway_database  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results" / "roster_year.json"
 
@@ -99,13 +98,6 @@ def build_centers(limit: int, seed: int):
     return centers, len(people)
 
 
-def record(figures: dict) -> None:
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    results = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
-    results[figures["database"]] = figures
-    RESULTS.write_text(json.dumps(results, ensure_ascii=False, indent=2) + "\n")
-
-
 def main() -> None:
     args = parse_args()
     setup_django()
@@ -155,7 +147,7 @@ def main() -> None:
             f"平均每个 {statistics.mean(per_center) * 1000:.0f} 毫秒（最慢 {max(per_center) * 1000:.0f} 毫秒）；"
             f"{working_days} 个工作日，{created} 个班次，{unfilled} 个班次无人可排"
         )
-        record(figures)
+        record(figures, RESULTS)
         print(f"已写入 {RESULTS.relative_to(ROOT)}")
     finally:
         teardown_databases(old_config, verbosity=0)
