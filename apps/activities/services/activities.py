@@ -70,6 +70,8 @@ def activity_create(
     """A draft activity; with a room, the room is booked for its time through the venues service."""
     require_perm(actor, "activities.add_activity")
     require_organization_in_scope(actor, lead_organization, field="lead_organization")
+    # Participants are invitations, not writes into their scope: a joint activity may take in
+    # units of any county (the province's 宣讲团 going to the grassroots), which then see it.
     participants = [(org, role) for org, role in participants if org.pk != lead_organization.pk]
     if mode == "joint" and not participants:
         raise ValidationError({"participants": JOINT_NEEDS_PARTNERS})
