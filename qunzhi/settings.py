@@ -64,6 +64,8 @@ INSTALLED_APPS = [
     "apps.venues",
     "apps.resources",
     "apps.activities",
+    "apps.projects",
+    "apps.insights",
 ]
 
 MIDDLEWARE = [
@@ -316,4 +318,5 @@ QUNZHI_BEAT_SCHEDULE = {
     "mark-worked-shifts": {"task": "resources.mark_worked_shifts", "schedule": crontab(hour=0, minute=15)},
     "remind-tomorrows-activities": {"task": "activities.send_reminders", "schedule": crontab(hour=18, minute=45)},
     "advance-activity-status": {"task": "activities.advance_status", "schedule": timedelta(minutes=10)},
+    "finish-ended-projects": {"task": "projects.finish_ended", "schedule": crontab(hour=0, minute=30)},
 }

@@ -49,6 +49,9 @@ def ensure_reference_data() -> None:
         activities = importlib.import_module("apps.activities.migrations.0002_themes_and_role_permissions")
         activities.create_themes(django_apps, None)
         activities.grant_role_permissions(django_apps, None)
+        projects = importlib.import_module("apps.projects.migrations.0002_reference_data_and_role_permissions")
+        projects.create_reference_data(django_apps, None)
+        projects.grant_role_permissions(django_apps, None)
     if not Region.objects.filter(depth=1).exists():
         regions_load_divisions(read_divisions())
 
