@@ -62,9 +62,13 @@ class PersonRecord:
 
     @property
     def timeline(self) -> list[RecordItem]:
-        """Every item, newest first."""
-        items = [item for section in self.sections for item in section.items]
-        return sorted(items, key=lambda item: (item.date, item.kind, item.object_id), reverse=True)
+        """Every item, newest first; on one day in the order of the sections."""
+        ranked = [
+            (-item.date.toordinal(), rank, -item.object_id, item)
+            for rank, s in enumerate(self.sections)
+            for item in s.items
+        ]
+        return [item for *_, item in sorted(ranked, key=lambda row: row[:3])]
 
     def section(self, kind: str) -> Section:
         return next(section for section in self.sections if section.kind == kind)
@@ -76,7 +80,7 @@ def _in_scope(queryset: QuerySet, user, person: Person) -> QuerySet:
 
 def _memberships(user, person: Person) -> Section:
     rows = _in_scope(Membership.objects.all(), user, person).select_related(
-        "organization__federation", "transferred_from__organization"
+        "federation", "organization__federation", "transferred_from__organization"
     )
     items = [
         RecordItem(
@@ -115,7 +119,7 @@ def _cadre_posts(user, person: Person) -> Section:
 
 def _registrations(user, person: Person) -> Section:
     rows = _in_scope(Registration.objects.all(), user, person).select_related(
-        "activity__lead_organization__federation", "activity__theme"
+        "activity__lead_organization__federation", "activity__theme__parent"
     )
     items = [
         RecordItem(

@@ -40,13 +40,15 @@ WORK = ("serviceproject", "projectparticipant", "bundle", "goal", "projectexpens
 REFERENCE = ("policystandard", "worknature", "contentcategory", "servicetype")
 STAFF = {
     **dict.fromkeys(WORK, ("add", "change", "view")),
+    # Unbundling deletes only the bundle: its projects carry on with all their records.
+    "bundle": ALL,
     "goal": ALL,
     "servicerecord": ("add", "change", "view"),
     **dict.fromkeys(REFERENCE, ("view",)),
 }
 ROLE_PERMISSIONS = {
     "省级管理员": dict.fromkeys((*WORK, *REFERENCE, "servicerecord"), ALL),
-    "市州管理员": {**STAFF, "servicerecord": ALL, "bundle": ALL},
+    "市州管理员": {**STAFF, "servicerecord": ALL},
     "县级群团服务中心工作人员": STAFF,
     "群团服务站工作人员": {
         "serviceproject": ("view",),
