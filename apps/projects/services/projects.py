@@ -249,7 +249,7 @@ def project_expense_record(
     """Spend from the project's budget: an expenditure in its fund's ledger, under the ledger's rules."""
     require_perm(actor, "projects.add_projectexpense")
     require_organization_in_scope(actor, project.lead_organization, field="project")
-    project = ServiceProject.objects.select_for_update().select_related("fund").get(pk=project.pk)
+    project = ServiceProject.objects.select_for_update(of=("self",)).select_related("fund").get(pk=project.pk)
     if project.status != ProjectStatus.ACTIVE:
         raise ValidationError({"project": NOT_SPENDABLE})
     if project.fund is None:
