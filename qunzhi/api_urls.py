@@ -5,8 +5,10 @@ from rest_framework.routers import DefaultRouter
 from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
 
 from apps.activities import api as activities
+from apps.insights.api import PersonRecordView
 from apps.members import api as members
 from apps.organizations import api as organizations
+from apps.projects import api as projects
 from apps.resources import api as resources
 from apps.venues import api as venues
 
@@ -31,9 +33,18 @@ router.register("duty-shifts", resources.DutyShiftViewSet, basename="duty-shift"
 router.register("shift-swaps", resources.ShiftSwapViewSet, basename="shift-swap")
 router.register("funds", resources.FundViewSet, basename="fund")
 router.register("ledger-entries", resources.LedgerEntryViewSet, basename="ledger-entry")
+router.register("projects", projects.ProjectViewSet, basename="project")
+router.register("bundles", projects.BundleViewSet, basename="bundle")
+router.register("service-records", projects.ServiceRecordViewSet, basename="service-record")
+router.register("policy-standards", projects.PolicyStandardViewSet, basename="policy-standard")
+router.register("work-natures", projects.WorkNatureViewSet, basename="work-nature")
+router.register("content-categories", projects.ContentCategoryViewSet, basename="content-category")
+router.register("service-types", projects.ServiceTypeViewSet, basename="service-type")
 
 urlpatterns = [
     path("auth/token/", TokenObtainPairView.as_view(), name="token-obtain"),
     path("auth/token/refresh/", TokenRefreshView.as_view(), name="token-refresh"),
+    # 一人一档 is insights' (which reads every app), under people/ without apps/members knowing of it.
+    path("people/<int:pk>/record/", PersonRecordView.as_view(), name="person-record"),
     *router.urls,
 ]

@@ -235,6 +235,8 @@ SPECTACULAR_SETTINGS = {
         "CenterKindEnum": "apps.resources.models.CenterKind",
         "FundKindEnum": "apps.resources.models.FundKind",
         "EntryKindEnum": "apps.resources.models.EntryKind",
+        # …and a `status`.
+        "ProjectStatusEnum": "apps.projects.models.ProjectStatus",
     },
     # No call to validator.swagger.io: the users' networks are closed.
     "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
