@@ -125,7 +125,14 @@ def _clusters(projects: list, groups: dict) -> list[list]:
 
 
 def _overlap(projects: list, groups: dict) -> bool:
-    return len(_clusters(projects, groups)) == 1
+    """Whether the whole group is one cluster; stops at the first project that does not join."""
+    ordered = sorted(projects, key=lambda p: (len(groups[p.pk].region_path), p.pk))
+    running = _Overlap.start(ordered[0], groups[ordered[0].pk])
+    for project in ordered[1:]:
+        running = running.joined(groups[project.pk])
+        if running is None:
+            return False
+    return True
 
 
 def _by(projects: Iterable, key) -> dict:

@@ -396,3 +396,12 @@ def test_a_project_leaving_the_bundle_takes_its_records_out_of_the_bundles_figur
     services.bundle_delete(actor=county_staff, bundle=bundle)
     assert ServiceProject.objects.filter(bundle__isnull=True).count() == 2
     assert ServiceRecord.objects.count() == 2
+
+
+def test_county_staff_may_edit_a_project_the_province_funds(county_staff, provincial_fund):
+    project = ProjectFactory(fund=provincial_fund, budget=Decimal("10000"))
+    project = services.project_update(actor=county_staff, project=project, name="更名后的项目")
+    assert (project.name, project.fund) == ("更名后的项目", provincial_fund)
+    with pytest.raises(ValidationError) as refused:
+        services.project_update(actor=county_staff, project=project, fund=provincial_fund, budget=Decimal("1"))
+    assert "fund" in refused.value.message_dict

@@ -85,10 +85,11 @@ def _validate(project: ServiceProject) -> None:
         raise ValidationError(errors)
 
 
-def _check_places(actor, project: ServiceProject) -> None:
+def _check_places(actor, project: ServiceProject, *, fund: bool = True) -> None:
     require_organization_in_scope(actor, project.lead_organization, field="lead_organization")
     require_region_in_scope(actor, project.region)
-    if project.fund is not None:
+    # A provincial fund chosen by the province stays; only choosing a fund needs it in scope.
+    if fund and project.fund is not None:
         require_organization_in_scope(actor, project.fund.owner, field="fund")
 
 
@@ -173,14 +174,14 @@ def project_update(
 ) -> ServiceProject:
     """Change what was given; the project's records stay as they were."""
     require_perm(actor, "projects.change_serviceproject")
-    _check_places(actor, project)  # the project as it is: the actor must hold it
+    _check_places(actor, project, fund=False)  # the project as it is: the actor must hold it
     project = ServiceProject.objects.select_for_update().get(pk=project.pk)
     for name, value in changes.items():
         if name not in EDITABLE:
             raise ValidationError({name: "该字段不能修改。"})
         setattr(project, name, value.strip() if isinstance(value, str) else value)
     project.name = clean_name(project.name)
-    _check_places(actor, project)  # and as it will be
+    _check_places(actor, project, fund="fund" in changes)  # and as it will be
     _validate(project)
     project.full_clean(
         exclude=["lead_organization", "policy_standard", "work_nature", "content_category", "region", "fund", "bundle"],
