@@ -271,6 +271,30 @@ def bundle_figures(bundle: Bundle) -> BundleFigures:
     return BundleFigures(bundle=bundle, totals=totals, members=members)
 
 
+SUGGESTION_FIELDS = (
+    "name",
+    "status",
+    "budget",
+    "bundle_id",
+    "min_age",
+    "max_age",
+    "gender",
+    "policy_standard_id",
+    "work_nature_id",
+    "content_category_id",
+    "region__path",
+    "region__name",
+    "region__depth",
+    "lead_organization__name",
+    "lead_organization__depth",
+    "lead_organization__federation__name",
+    "lead_organization__federation__sort_order",
+    "content_category__name",
+    "policy_standard__name",
+    "work_nature__name",
+)
+
+
 def bundle_candidates(*, user) -> QuerySet:
     """Projects that may still be bundled: in scope, unbundled, not closed."""
     return (
@@ -278,6 +302,8 @@ def bundle_candidates(*, user) -> QuerySet:
         .filter(bundle__isnull=True, status__in=[ProjectStatus.PLANNED, ProjectStatus.ACTIVE])
         .select_related("region", "lead_organization__federation", "content_category", "policy_standard", "work_nature")
         .prefetch_related(Prefetch("target_tags", queryset=IdentityTag.objects.only("pk", "name")))
+        # Only what grouping and the suggestion lists read: thousands of rows become objects.
+        .only(*SUGGESTION_FIELDS)
         .order_by("pk")
     )
 
