@@ -65,6 +65,21 @@ def with_figures(projects: QuerySet) -> QuerySet:
     )
 
 
+def of_federation(projects: QuerySet, federation) -> QuerySet:
+    """Projects the federation leads or takes part in."""
+    taking_part = ProjectParticipant.objects.filter(organization__federation=federation).values("project_id")
+    return projects.filter(Q(lead_organization__federation=federation) | Q(pk__in=taking_part))
+
+
+def project_expense_list(project: ServiceProject) -> QuerySet:
+    """A project's spending, newest first, with each entry's reversal (the project is already in scope)."""
+    return (
+        ProjectExpense.objects.filter(project=project)
+        .select_related("entry__category", "entry__reversed_by")
+        .order_by("-entry__date", "-id")
+    )
+
+
 def project_list(
     *,
     user,
@@ -89,8 +104,7 @@ def project_list(
         "fund",
     )
     if federation is not None:
-        taking_part = ProjectParticipant.objects.filter(organization__federation=federation).values("project_id")
-        projects = projects.filter(Q(lead_organization__federation=federation) | Q(pk__in=taking_part))
+        projects = of_federation(projects, federation)
     for name, value in (
         ("policy_standard", policy_standard),
         ("work_nature", work_nature),

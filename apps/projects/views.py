@@ -35,7 +35,7 @@ from apps.projects.forms import (
     SuggestionBundleForm,
     SuggestionFilterForm,
 )
-from apps.projects.models import Bundle, ProjectExpense, ServiceProject
+from apps.projects.models import Bundle, ServiceProject
 from apps.resources.models import Fund
 
 PERSON_NOT_FOUND = "未找到该身份证号对应的人员（或不在您的管辖范围内）。"
@@ -131,11 +131,7 @@ def project_create(request: HttpRequest) -> HttpResponse:
 def _detail_context(request: HttpRequest, project: ServiceProject, **forms) -> dict:
     user = request.user
     records = selectors.service_record_list(user=user, project=project)
-    expenses = list(
-        ProjectExpense.objects.filter(project=project)
-        .select_related("entry__category", "entry__reversed_by")
-        .order_by("-entry__date", "-id")
-    )
+    expenses = list(selectors.project_expense_list(project))
     # The ledger's own page only opens for the fund's owner's users.
     fund_visible = project.fund_id is not None and scoped(Fund.objects.filter(pk=project.fund_id), user).exists()
     today = timezone.localdate()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django_filters import rest_framework as filters
 
 from apps.core.api import scoped_choices
@@ -12,14 +12,13 @@ from apps.organizations.selectors import organization_list, region_list
 from apps.projects.models import (
     ContentCategory,
     PolicyStandard,
-    ProjectParticipant,
     ProjectStatus,
     ServiceProject,
     ServiceRecord,
     ServiceType,
     WorkNature,
 )
-from apps.projects.selectors import bundle_list, project_list
+from apps.projects.selectors import bundle_list, of_federation, project_list
 
 
 class ProjectFilter(filters.FilterSet):
@@ -55,8 +54,7 @@ class ProjectFilter(filters.FilterSet):
         ]
 
     def filter_federation(self, queryset: QuerySet, name: str, value) -> QuerySet:
-        taking_part = ProjectParticipant.objects.filter(organization__federation=value).values("project_id")
-        return queryset.filter(Q(lead_organization__federation=value) | Q(pk__in=taking_part))
+        return of_federation(queryset, value)
 
     def filter_region(self, queryset: QuerySet, name: str, value) -> QuerySet:
         return queryset.filter(region__path__startswith=value.path)
