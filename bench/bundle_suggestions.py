@@ -59,13 +59,13 @@ def measure(username: str, runs: int) -> dict:
     from django.test.utils import CaptureQueriesContext
 
     from apps.projects.bundling import bundle_suggestions
-    from apps.projects.selectors import bundle_candidates, bundle_suggestion_list
+    from apps.projects.selectors import bundle_candidate_rows, bundle_suggestion_list
 
     whole, reading, grouping = [], [], []
     suggestions = candidates = []
     for _ in range(runs):
         # Each run starts as a request does: nothing of the previous one alive (tens of
-        # thousands of model instances would make the garbage collector's passes longer).
+        # thousands of objects would make the garbage collector's passes longer).
         suggestions = candidates = []
         gc.collect()
         user = fresh_user(username)
@@ -77,7 +77,7 @@ def measure(username: str, runs: int) -> dict:
         gc.collect()
         user = fresh_user(username)
         began = time.perf_counter()
-        candidates = list(bundle_candidates(user=user))
+        candidates = bundle_candidate_rows(user=user)
         reading.append(time.perf_counter() - began)
         began = time.perf_counter()
         suggestions = bundle_suggestions(candidates)
@@ -99,6 +99,31 @@ def measure(username: str, runs: int) -> dict:
         "query_seconds_median": round(statistics.median(reading), 4),
         "grouping_seconds_median": round(statistics.median(grouping), 4),
     }
+
+
+def measure_served(username: str, runs: int) -> dict:
+    """Median seconds of the first page (50 suggestions) as the API and the staff page serve it."""
+    from django.conf import settings
+    from django.test import Client
+    from django.urls import reverse
+    from rest_framework.test import APIClient
+
+    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
+    api, page = APIClient(), Client()
+    api.force_authenticate(fresh_user(username))
+    page.force_login(fresh_user(username))
+    served = {"api": ("/api/v1/bundles/suggestions/", api), "page": (reverse("web-bundle-suggestions"), page)}
+    figures = {}
+    for name, (url, client) in served.items():
+        times = []
+        for _ in range(runs):
+            gc.collect()
+            began = time.perf_counter()
+            response = client.get(url)
+            times.append(time.perf_counter() - began)
+            assert response.status_code == 200, (url, response.status_code)
+        figures[f"{name}_first_page_seconds_median"] = round(statistics.median(times), 4)
+    return figures
 
 
 def generate_projects(count: int, seed: int) -> int:
@@ -233,6 +258,11 @@ def main() -> None:
         print(f"生成 {generated} 个项目：{time.perf_counter() - started:.1f} 秒")
         many = measure("province_admin", args.runs)
         show(f"演示省份 + {generated} 个项目", many)
+        many |= measure_served("province_admin", args.runs)
+        print(
+            f"首页 50 条：API {many['api_first_page_seconds_median'] * 1000:.1f} 毫秒，"
+            f"工作人员页面 {many['page_first_page_seconds_median'] * 1000:.1f} 毫秒"
+        )
 
         if args.profile:
             print(profile("province_admin", args.profile))
@@ -243,7 +273,10 @@ def main() -> None:
             "demo": demo,
             "generated": {"projects_generated": generated, "seed": args.seed, **many},
             "target": "well under a second for 5,000 projects",
-            "under_one_second": many["seconds_median"] < 1.0,
+            "under_one_second": max(
+                many["seconds_median"], many["api_first_page_seconds_median"], many["page_first_page_seconds_median"]
+            )
+            < 1.0,
             "measured_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
             "python": platform.python_version(),
             "machine": f"{platform.system()} {platform.machine()}, {os.cpu_count()} CPU",

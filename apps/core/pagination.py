@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from rest_framework.pagination import CursorPagination
+from rest_framework.pagination import CursorPagination, PageNumberPagination
 
 
 class SyncCursorPagination(CursorPagination):
@@ -23,3 +23,14 @@ class SyncCursorPagination(CursorPagination):
         if not any(field.lstrip("-") in ("id", "pk") for field in ordering):
             ordering += ("-id" if ordering[0].startswith("-") else "id",)
         return ordering
+
+
+class RankedPagination(PageNumberPagination):
+    """Numbered pages of a list worked out per request, best first (no queryset to put a cursor on).
+
+    `?page=`, `?page_size=` up to 200; `{count, next, previous, results}`.
+    """
+
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = 200

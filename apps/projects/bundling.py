@@ -34,8 +34,27 @@ POINTS_PER_CRITERION = 25
 
 
 @dataclass(frozen=True)
+class Candidate:
+    """One project as grouping reads it: plain values from one query, so thousands cost milliseconds."""
+
+    pk: int
+    name: str
+    content_category_id: int
+    policy_standard_id: int
+    work_nature_id: int
+    lead_organization_id: int
+    lead_organization_name: str
+    # Higher levels lead lower ones; at one level the union, Youth League and Women's Federation first.
+    lead_rank: tuple[int, int, int]
+    region_name: str
+    region_depth: int
+    content_category_name: str
+    target: TargetGroup
+
+
+@dataclass(frozen=True)
 class Suggestion:
-    projects: tuple  # ServiceProject rows, by id
+    projects: tuple[Candidate, ...]  # by id
     matches: dict[str, bool]
 
     @property
@@ -59,15 +78,21 @@ class Suggestion:
         return [CRITERIA[name] for name, ok in self.matches.items() if not ok]
 
     @property
-    def lead_organization(self):
-        """Higher levels lead lower ones; at one level the union, Youth League and Women's Federation first."""
-        leads = [project.lead_organization for project in self.projects]
-        return min(leads, key=lambda org: (org.depth, org.federation.sort_order, org.pk))
+    def lead(self) -> Candidate:
+        return min(self.projects, key=lambda project: project.lead_rank)
+
+    @property
+    def lead_organization_id(self) -> int:
+        return self.lead.lead_organization_id
+
+    @property
+    def lead_organization_name(self) -> str:
+        return self.lead.lead_organization_name
 
     @property
     def name(self) -> str:
-        region = min((project.region for project in self.projects), key=lambda region: region.depth)
-        return f"{region.name}{self.projects[0].content_category.name}捆绑项目"
+        widest = min(self.projects, key=lambda project: project.region_depth)
+        return f"{widest.region_name}{self.projects[0].content_category_name}捆绑项目"
 
 
 @dataclass
@@ -82,7 +107,8 @@ class _Overlap:
     members: list = field(default_factory=list)
 
     @classmethod
-    def start(cls, project, group: TargetGroup) -> _Overlap:
+    def start(cls, project) -> _Overlap:
+        group = project.target
         return cls(
             group.region_path, group.tag_ids or None, group.min_age, group.max_age, group.gender, members=[project]
         )
@@ -108,28 +134,31 @@ class _Overlap:
         return _Overlap(deepest, tags, low, high, self.gender or group.gender, members=self.members)
 
 
-def _clusters(projects: list, groups: dict) -> list[list]:
+def _widest_first(project) -> tuple[int, int]:
+    return (len(project.target.region_path), project.pk)
+
+
+def _clusters(projects: list) -> list[list]:
     """Greedy: each project joins the first cluster its target group overlaps, shallowest regions first."""
     clusters: list[_Overlap] = []
-    for project in sorted(projects, key=lambda p: (len(groups[p.pk].region_path), p.pk)):
-        group = groups[project.pk]
+    for project in sorted(projects, key=_widest_first):
         for index, cluster in enumerate(clusters):
-            joined = cluster.joined(group)
+            joined = cluster.joined(project.target)
             if joined is not None:
                 joined.members.append(project)
                 clusters[index] = joined
                 break
         else:
-            clusters.append(_Overlap.start(project, group))
+            clusters.append(_Overlap.start(project))
     return [cluster.members for cluster in clusters]
 
 
-def _overlap(projects: list, groups: dict) -> bool:
+def _overlap(projects: list) -> bool:
     """Whether the whole group is one cluster; stops at the first project that does not join."""
-    ordered = sorted(projects, key=lambda p: (len(groups[p.pk].region_path), p.pk))
-    running = _Overlap.start(ordered[0], groups[ordered[0].pk])
-    for project in ordered[1:]:
-        running = running.joined(groups[project.pk])
+    first, *others = sorted(projects, key=_widest_first)
+    running = _Overlap.start(first)
+    for project in others:
+        running = running.joined(project.target)
         if running is None:
             return False
     return True
@@ -142,14 +171,9 @@ def _by(projects: Iterable, key) -> dict:
     return buckets
 
 
-def bundle_suggestions(projects: Iterable) -> list[Suggestion]:
-    """Groups of `projects` that could be bundled, best first.
-
-    `projects` need region, lead_organization__federation and content_category loaded and
-    target_tags prefetched; none of them should be in a bundle already.
-    """
+def bundle_suggestions(projects: Iterable[Candidate]) -> list[Suggestion]:
+    """Groups of `projects` (none of them in a bundle already) that could be bundled, best first."""
     projects = list(projects)
-    groups = {project.pk: TargetGroup.of(project) for project in projects}
     found: dict[frozenset[int], Suggestion] = {}
 
     def offer(members: list, **matches: bool) -> None:
@@ -165,15 +189,15 @@ def bundle_suggestions(projects: Iterable) -> list[Suggestion]:
         if len(same_content) < 2:
             continue
         for same_both in _by(same_content, lambda p: (p.policy_standard_id, p.work_nature_id)).values():
-            clusters = _clusters(same_both, groups)
+            clusters = _clusters(same_both)
             for cluster in clusters:
                 offer(cluster)
             if len(clusters) > 1:
                 offer(same_both, target=False)
         for same_nature in _by(same_content, lambda p: p.work_nature_id).values():
             if len({p.policy_standard_id for p in same_nature}) > 1:
-                offer(same_nature, policy_standard=False, target=_overlap(same_nature, groups))
+                offer(same_nature, policy_standard=False, target=_overlap(same_nature))
         for same_policy in _by(same_content, lambda p: p.policy_standard_id).values():
             if len({p.work_nature_id for p in same_policy}) > 1:
-                offer(same_policy, work_nature=False, target=_overlap(same_policy, groups))
+                offer(same_policy, work_nature=False, target=_overlap(same_policy))
     return sorted(found.values(), key=lambda s: (-s.score, -len(s.projects), s.project_ids))

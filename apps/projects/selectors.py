@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -22,7 +23,7 @@ from django.db.models.functions import Coalesce
 
 from apps.members.models import IdentityTag
 from apps.organizations.scoping import scoped
-from apps.projects.bundling import Suggestion, bundle_suggestions
+from apps.projects.bundling import Candidate, Suggestion, bundle_suggestions
 from apps.projects.models import (
     Bundle,
     Goal,
@@ -33,6 +34,7 @@ from apps.projects.models import (
     ServiceProject,
     ServiceRecord,
 )
+from apps.projects.targets import TargetGroup
 
 MONEY = DecimalField(max_digits=16, decimal_places=2)
 ZERO = Decimal("0.00")
@@ -285,45 +287,84 @@ def bundle_figures(bundle: Bundle) -> BundleFigures:
     return BundleFigures(bundle=bundle, totals=totals, members=members)
 
 
-SUGGESTION_FIELDS = (
-    "name",
-    "status",
-    "budget",
-    "bundle_id",
-    "min_age",
-    "max_age",
-    "gender",
-    "policy_standard_id",
-    "work_nature_id",
-    "content_category_id",
-    "region__path",
-    "region__name",
-    "region__depth",
-    "lead_organization__name",
-    "lead_organization__depth",
-    "lead_organization__federation__name",
-    "lead_organization__federation__sort_order",
-    "content_category__name",
-    "policy_standard__name",
-    "work_nature__name",
-)
-
-
 def bundle_candidates(*, user) -> QuerySet:
     """Projects that may still be bundled: in scope, unbundled, not closed."""
-    return (
-        scoped(ServiceProject.objects.all(), user)
-        .filter(bundle__isnull=True, status__in=[ProjectStatus.PLANNED, ProjectStatus.ACTIVE])
-        .select_related("region", "lead_organization__federation", "content_category", "policy_standard", "work_nature")
-        .prefetch_related(Prefetch("target_tags", queryset=IdentityTag.objects.only("pk", "name")))
-        # Only what grouping and the suggestion lists read: thousands of rows become objects.
-        .only(*SUGGESTION_FIELDS)
-        .order_by("pk")
+    return scoped(ServiceProject.objects.all(), user).filter(
+        bundle__isnull=True, status__in=[ProjectStatus.PLANNED, ProjectStatus.ACTIVE]
     )
 
 
-def bundle_suggestion_list(*, user, content_category=None, min_score: int = 0) -> list[Suggestion]:
-    candidates = bundle_candidates(user=user)
+CANDIDATE_COLUMNS = (
+    "pk",
+    "name",
+    "content_category_id",
+    "policy_standard_id",
+    "work_nature_id",
+    "lead_organization_id",
+    "lead_organization__name",
+    "lead_organization__depth",
+    "lead_organization__federation__sort_order",
+    "region__name",
+    "region__depth",
+    "content_category__name",
+    "region__path",
+    "min_age",
+    "max_age",
+    "gender",
+)
+
+
+def bundle_candidate_rows(*, user, content_category=None) -> list[Candidate]:
+    """The bundle candidates as plain values, not model instances: 5,000 in tens of milliseconds."""
+    projects = bundle_candidates(user=user)
     if content_category is not None:
-        candidates = candidates.filter(content_category=content_category)
+        projects = projects.filter(content_category=content_category)
+    tags = defaultdict(set)
+    links = ServiceProject.target_tags.through.objects.filter(serviceproject__in=projects.values("pk"))
+    for project_id, *tag in links.values_list("serviceproject_id", "identitytag_id", "identitytag__name"):
+        tags[project_id].add(tuple(tag))
+    return [
+        Candidate(
+            pk=row.pk,
+            name=row.name,
+            content_category_id=row.content_category_id,
+            policy_standard_id=row.policy_standard_id,
+            work_nature_id=row.work_nature_id,
+            lead_organization_id=row.lead_organization_id,
+            lead_organization_name=row.lead_organization__name,
+            lead_rank=(
+                row.lead_organization__depth,
+                row.lead_organization__federation__sort_order,
+                row.lead_organization_id,
+            ),
+            region_name=row.region__name,
+            region_depth=row.region__depth,
+            content_category_name=row.content_category__name,
+            target=TargetGroup(
+                region_path=row.region__path,
+                region_name=row.region__name,
+                tags=frozenset(tags[row.pk]),
+                min_age=row.min_age,
+                max_age=row.max_age,
+                gender=row.gender,
+            ),
+        )
+        for row in projects.order_by("pk").values_list(*CANDIDATE_COLUMNS, named=True)
+    ]
+
+
+def bundle_suggestion_list(*, user, content_category=None, min_score: int = 0) -> list[Suggestion]:
+    """Every suggestion, best first; each names its projects by plain values (see suggestion_projects)."""
+    candidates = bundle_candidate_rows(user=user, content_category=content_category)
     return [s for s in bundle_suggestions(candidates) if s.score >= min_score]
+
+
+def suggestion_projects(suggestions) -> dict[int, ServiceProject]:
+    """The full rows of the projects of the suggestions on show (one page), by id."""
+    ids = {pk for suggestion in suggestions for pk in suggestion.project_ids}
+    projects = (
+        ServiceProject.objects.filter(pk__in=ids)
+        .select_related("region", "lead_organization__federation", "content_category", "policy_standard", "work_nature")
+        .prefetch_related(Prefetch("target_tags", queryset=IdentityTag.objects.only("pk", "name")))
+    )
+    return {project.pk: project for project in projects}

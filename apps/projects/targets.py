@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cached_property
 
 from apps.members.models import Gender
 
@@ -38,7 +39,7 @@ class TargetGroup:
             gender=project.gender,
         )
 
-    @property
+    @cached_property  # read on every overlap check while bundling
     def tag_ids(self) -> frozenset[int]:
         return frozenset(pk for pk, _ in self.tags)
 

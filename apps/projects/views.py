@@ -395,9 +395,8 @@ def _names(projects, attribute: str) -> str:
     return "、".join(dict.fromkeys(getattr(project, attribute).name for project in projects))
 
 
-def _criteria(suggestion: Suggestion) -> list[dict]:
+def _criteria(suggestion: Suggestion, projects: list) -> list[dict]:
     """The four criteria in the practice's order, each with whether it matches and a short reason."""
-    projects = suggestion.projects
     same = suggestion.matches
     reasons = {
         CONTENT: f"均为“{projects[0].content_category.name}”",
@@ -416,17 +415,21 @@ def _criteria(suggestion: Suggestion) -> list[dict]:
 
 
 def _suggestion_rows(suggestions) -> list[dict]:
+    """One card per suggestion on the page, with the full rows of its projects."""
+    full = selectors.suggestion_projects(suggestions)
     rows = []
     for suggestion in suggestions:
-        leads = list(
-            {project.lead_organization_id: project.lead_organization for project in suggestion.projects}.values()
-        )
+        projects = [full[pk] for pk in suggestion.project_ids if pk in full]
+        if len(projects) < len(suggestion.project_ids):
+            continue  # a project deleted since the suggestions were worked out
+        leads = {project.lead_organization_id: project.lead_organization for project in projects}
         rows.append(
             {
                 "suggestion": suggestion,
-                "criteria": _criteria(suggestion),
-                "leads": leads,
-                "lead": suggestion.lead_organization,
+                "projects": projects,
+                "criteria": _criteria(suggestion, projects),
+                "leads": list(leads.values()),
+                "lead": leads[suggestion.lead_organization_id],
             }
         )
     return rows

@@ -315,7 +315,7 @@ def test_suggestions_list_the_matching_group_with_its_score_and_criteria(county_
     union, women, _ = kang_projects
     response = client_for(county_staff).get("/api/v1/bundles/suggestions/", {"min_score": 100})
     assert response.status_code == 200
-    assert response.json() == [
+    assert response.json()["results"] == [
         {
             "key": f"{union.pk}-{women.pk}",
             "score": 100,
@@ -336,18 +336,29 @@ def test_suggestions_list_the_matching_group_with_its_score_and_criteria(county_
             "suggested_lead_organization_name": union.lead_organization.name,
         }
     ]
-    everything = client_for(county_staff).get("/api/v1/bundles/suggestions/").json()
+    everything = client_for(county_staff).get("/api/v1/bundles/suggestions/").json()["results"]
     partial = [row for row in everything if row["score"] < 100]
     assert partial and all(row["unmatched"] and row["matches"]["content_category"] for row in partial)
     assert client_for(county_staff).get("/api/v1/bundles/suggestions/", {"min_score": 101}).status_code == 400
     others = client_for(county_staff).get("/api/v1/bundles/suggestions/", {"content_category": content("legal_aid").pk})
-    assert others.json() == []
+    assert others.json()["results"] == []
+
+
+def test_suggestions_come_in_pages_best_first(county_staff, kang_projects):
+    client = client_for(county_staff)
+    everything = client.get("/api/v1/bundles/suggestions/").json()
+    assert everything["count"] == len(everything["results"]) >= 2 and everything["next"] is None
+    first = client.get("/api/v1/bundles/suggestions/", {"page_size": 1}).json()
+    assert first["results"] == everything["results"][:1] and first["next"]
+    second = client.get(first["next"]).json()
+    assert second["results"] == everything["results"][1:2] and second["previous"]
+    assert client.get("/api/v1/bundles/suggestions/", {"page": 99}).status_code == 404
 
 
 def test_a_suggestion_becomes_a_bundle_in_one_post_that_counts_a_person_once(county_staff, kang_projects):
     union, women, _ = kang_projects
     client = client_for(county_staff)
-    (suggestion,) = client.get("/api/v1/bundles/suggestions/", {"min_score": 100}).json()
+    (suggestion,) = client.get("/api/v1/bundles/suggestions/", {"min_score": 100}).json()["results"]
     created = client.post(
         "/api/v1/bundles/",
         {
@@ -361,7 +372,7 @@ def test_a_suggestion_becomes_a_bundle_in_one_post_that_counts_a_person_once(cou
     bundle = created.json()
     assert (bundle["projects"], bundle["budget"], bundle["project_count"]) == ([union.pk, women.pk], "0.00", 2)
     assert [(goal["metric"], goal["target"]) for goal in bundle["goals"]] == [("quantity", "20.00")]
-    assert client.get("/api/v1/bundles/suggestions/", {"min_score": 100}).json() == []
+    assert client.get("/api/v1/bundles/suggestions/", {"min_score": 100}).json()["results"] == []
 
     # One person in both members' target groups: a one-off service only once, and a repeatable one by both.
     person = PersonFactory()
@@ -422,7 +433,7 @@ def test_a_bundle_outside_the_scope_answers_404(county_staff, other_county_staff
     assert client.get("/api/v1/bundles/").json()["results"] == []
     assert client.get(f"/api/v1/bundles/{bundle.pk}/figures/").status_code == 404
     assert client.delete(f"/api/v1/bundles/{bundle.pk}/").status_code == 404
-    assert client.get("/api/v1/bundles/suggestions/").json() == []
+    assert client.get("/api/v1/bundles/suggestions/").json()["results"] == []
     assert Bundle.objects.filter(pk=bundle.pk).exists()
 
 

@@ -109,7 +109,7 @@ def test_a_full_match_scores_100_and_partial_matches_lower_saying_which_criterio
 
 def test_the_suggested_lead_is_the_union_before_the_womens_federation_at_one_level(hand_made, province_admin):
     warm = _groups(selectors.bundle_suggestion_list(user=province_admin))[frozenset({"职工暖炕", "巾帼暖炕"})]
-    assert warm.lead_organization == unit("630102", "union")
+    assert warm.lead_organization_id == unit("630102", "union").pk
     assert warm.name == "城东区暖心工程捆绑项目"
 
 
@@ -118,7 +118,7 @@ def test_a_higher_level_project_leads_the_suggestion(province_admin):
     ProjectFactory(name="省级暖炕", lead=unit("630000", "women"), region=region("630000"))
     (suggestion,) = selectors.bundle_suggestion_list(user=province_admin)
     assert suggestion.score == 100  # 城东区 lies inside the province: the targets overlap
-    assert suggestion.lead_organization == unit("630000", "women")
+    assert suggestion.lead_organization_id == unit("630000", "women").pk
 
 
 def test_projects_of_two_counties_share_no_target_and_score_lower(province_admin):
@@ -174,8 +174,7 @@ def _group(path: str, tags=(), low=None, high=None, gender="") -> TargetGroup:
 )
 def test_target_groups_overlap_when_someone_could_be_in_both(first, second, overlap):
     class Row:
-        def __init__(self, pk):
-            self.pk = pk
+        def __init__(self, pk, target):
+            self.pk, self.target = pk, target
 
-    groups = {1: first, 2: second}
-    assert (len(bundling._clusters([Row(1), Row(2)], groups)) == 1) is overlap
+    assert (len(bundling._clusters([Row(1, first), Row(2, second)])) == 1) is overlap

@@ -311,7 +311,7 @@ class SuggestionProjectSerializer(serializers.Serializer):
     id = serializers.IntegerField(source="pk")
     name = serializers.CharField()
     lead_organization = serializers.IntegerField(source="lead_organization_id")
-    lead_organization_name = serializers.CharField(source="lead_organization.name")
+    lead_organization_name = serializers.CharField()
 
 
 class SuggestionSerializer(serializers.Serializer):
@@ -323,9 +323,9 @@ class SuggestionSerializer(serializers.Serializer):
     projects = SuggestionProjectSerializer(many=True)
     suggested_name = serializers.CharField(source="name", help_text="建议的捆绑项目名称。")
     suggested_lead_organization = serializers.IntegerField(
-        source="lead_organization.pk", help_text="建议的牵头组织 ID：层级最高者，同级依次为工会、共青团、妇联……"
+        source="lead_organization_id", help_text="建议的牵头组织 ID：层级最高者，同级依次为工会、共青团、妇联……"
     )
-    suggested_lead_organization_name = serializers.CharField(source="lead_organization.name")
+    suggested_lead_organization_name = serializers.CharField(source="lead_organization_name")
 
 
 class SuggestionQuerySerializer(serializers.Serializer):

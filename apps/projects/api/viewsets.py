@@ -16,6 +16,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from apps.core.api import ConflictSerializer, ScopedReadOnlyViewSet, ServiceModelViewSet
+from apps.core.pagination import RankedPagination
 from apps.organizations.scoping import scoped
 from apps.projects import selectors, services
 from apps.projects.api.filters import ProjectFilter, ServiceRecordFilter
@@ -51,7 +52,7 @@ BUNDLE_SCOPE = "可见范围：牵头组织或任一成员项目的牵头组织�
 SUGGESTIONS = (
     "您范围内尚未捆绑、未结项的项目中可以捆绑的组合，按四条标准评分：政策标准相同、服务对象重叠、"
     "工作性质相近、服务内容相同，每条 25 分；服务内容相同是前提。matched / unmatched 列出符合和不符合的标准。"
-    "按分数从高到低返回全部建议（不分页）。一步建成：POST bundles/，name 取 suggested_name，"
+    "按分数从高到低分页返回（?page=、?page_size= 至多 200）。一步建成：POST bundles/，name 取 suggested_name，"
     "lead_organization 取 suggested_lead_organization，projects 取 projects 的 id；"
     "统筹预算和共同目标默认为各成员项目之和。"
 )
@@ -313,12 +314,13 @@ class BundleViewSet(ServiceModelViewSet):
         filters=False,
         responses=SuggestionSerializer(many=True),
     )
-    @action(detail=False, filter_backends=[], pagination_class=None)
+    @action(detail=False, filter_backends=[], pagination_class=RankedPagination)
     def suggestions(self, request):
         query = SuggestionQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         suggestions = selectors.bundle_suggestion_list(user=request.user, **query.validated_data)
-        return Response(SuggestionSerializer(suggestions, many=True).data)
+        page = self.paginate_queryset(suggestions)
+        return self.get_paginated_response(SuggestionSerializer(page, many=True).data)
 
 
 # Service records ----------------------------------------------------------------------
