@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "apps.resources",
     "apps.activities",
     "apps.projects",
+    "apps.talent",
     "apps.insights",
 ]
 
@@ -321,4 +322,6 @@ QUNZHI_BEAT_SCHEDULE = {
     "remind-tomorrows-activities": {"task": "activities.send_reminders", "schedule": crontab(hour=18, minute=45)},
     "advance-activity-status": {"task": "activities.advance_status", "schedule": timedelta(minutes=10)},
     "finish-ended-projects": {"task": "projects.finish_ended", "schedule": crontab(hour=0, minute=30)},
+    "remind-tomorrows-training": {"task": "talent.send_session_reminders", "schedule": crontab(hour=19, minute=0)},
+    "advance-rotations": {"task": "talent.advance_rotations", "schedule": crontab(hour=0, minute=45)},
 }

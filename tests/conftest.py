@@ -52,6 +52,9 @@ def ensure_reference_data() -> None:
         projects = importlib.import_module("apps.projects.migrations.0002_reference_data_and_role_permissions")
         projects.create_reference_data(django_apps, None)
         projects.grant_role_permissions(django_apps, None)
+        talent = importlib.import_module("apps.talent.migrations.0002_reference_data_and_role_permissions")
+        talent.create_reference_data(django_apps, None)
+        talent.grant_role_permissions(django_apps, None)
     if not Region.objects.filter(depth=1).exists():
         regions_load_divisions(read_divisions())
 

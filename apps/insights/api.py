@@ -40,7 +40,10 @@ class RecordOrganizationSerializer(serializers.Serializer):
 
 
 class RecordItemSerializer(serializers.Serializer):
-    kind = serializers.CharField(help_text="membership、cadre_post、registration、volunteer 或 service。")
+    kind = serializers.CharField(
+        help_text="membership、cadre_post、registration、volunteer、service、training、rotation、"
+        "expert 或 expert_engagement。"
+    )
     object_id = serializers.IntegerField(help_text="该条目在其所属资源中的 ID（memberships/、service-records/ ……）。")
     date = serializers.DateField(help_text="开始（入会、任职、活动、服务）日期。")
     end_date = serializers.DateField(allow_null=True, help_text="结束日期；没有或尚未结束时为 null。")

@@ -23,6 +23,8 @@ from apps.members.selectors import person_list
 from apps.organizations.models import Organization
 from apps.organizations.scoping import scoped
 from apps.projects.models import ServiceRecord
+from apps.talent.models import Enrollment, Expert, ExpertEngagement, Rotation
+from apps.talent.selectors import enrollment_hours
 
 
 @dataclass(frozen=True)
@@ -175,12 +177,96 @@ def _services(user, person: Person) -> Section:
     return Section("service", "接受的服务", items)
 
 
+def _trainings(user, person: Person) -> Section:
+    """Each course with the hours earned in it (attended sessions only) and its certificate."""
+    rows = (
+        _in_scope(Enrollment.objects.all(), user, person)
+        .select_related("course__lead_organization__federation", "certificate")
+        .annotate(hours=enrollment_hours())
+    )
+    items = []
+    for row in rows.order_by("-enrolled_at", "-id"):
+        certificate = getattr(row, "certificate", None)
+        items.append(
+            RecordItem(
+                kind="training",
+                object_id=row.pk,
+                date=timezone.localdate(row.enrolled_at),
+                title=row.course.title,
+                detail=f"{row.course.get_format_display()}，获得 {row.hours} 学时"
+                + (f"，结业证书 {certificate.code}" if certificate else ""),
+                status="已结业" if certificate else row.get_status_display(),
+                organization=row.course.lead_organization,
+                amount=row.hours,
+            )
+        )
+    return Section("training", "培训与学时", items, total_label="累计培训学时")
+
+
+def _rotations(user, person: Person) -> Section:
+    rows = _in_scope(Rotation.objects.all(), user, person).select_related(
+        "from_post__organization", "to_organization__federation"
+    )
+    items = [
+        RecordItem(
+            kind="rotation",
+            object_id=row.pk,
+            date=row.start_date,
+            end_date=row.end_date,
+            title=f"{row.to_organization.name} {row.title}",
+            detail=f"自 {row.from_post.organization.name} {row.from_post.title}"
+            + ("，跨群团交流" if row.across_federations else "，本群团内轮岗"),
+            status=row.get_status_display(),
+            organization=row.to_organization,
+        )
+        for row in rows.order_by("-start_date", "-id")
+    ]
+    return Section("rotation", "轮岗交流", items)
+
+
+def _expert(user, person: Person) -> Section:
+    """The expert profile, then each lecture and post it led to."""
+    profile = _in_scope(Expert.objects.all(), user, person).select_related("region").prefetch_related("fields")
+    items = [
+        RecordItem(
+            kind="expert",
+            object_id=expert.pk,
+            date=expert.joined_on,
+            title=f"土专家 · {expert.specialty}",
+            detail="、".join(f.name for f in expert.fields.all())
+            + (f"；{'、'.join(expert.certification_list)}" if expert.certifications else ""),
+            status=expert.get_availability_display() if expert.is_active else "已出库",
+            organization=None,
+        )
+        for expert in profile
+    ]
+    engagements = ExpertEngagement.objects.filter(expert__in=profile.values("pk")).select_related(
+        "organization__federation", "session__course"
+    )
+    items += [
+        RecordItem(
+            kind="expert_engagement",
+            object_id=row.pk,
+            date=row.date,
+            title=row.get_kind_display() + (f" · {row.session.course.title}" if row.session_id else ""),
+            detail=row.note,
+            status="",
+            organization=row.organization,
+        )
+        for row in engagements.order_by("-date", "-id")
+    ]
+    return Section("expert", "土专家", items)
+
+
 SECTIONS: list[Callable[[object, Person], Section]] = [
     _memberships,
     _cadre_posts,
     _registrations,
     _volunteer_records,
     _services,
+    _trainings,
+    _rotations,
+    _expert,
 ]
 
 
