@@ -9,6 +9,7 @@ the query count follow without further change.
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -225,15 +226,19 @@ def _rotations(user, person: Person) -> Section:
 
 
 def _expert(user, person: Person) -> Section:
-    """The expert profile, then each lecture and post it led to."""
-    profile = _in_scope(Expert.objects.all(), user, person).select_related("region").prefetch_related("fields")
+    """The expert profile, then each lecture and post it led to: three queries, profile or not."""
+    profile = _in_scope(Expert.objects.all(), user, person).select_related("region")
+    fields = defaultdict(list)
+    links = Expert.fields.through.objects.filter(expert__in=profile.values("pk")).select_related("expertisefield")
+    for link in links.order_by("expertisefield__sort_order"):
+        fields[link.expert_id].append(link.expertisefield.name)
     items = [
         RecordItem(
             kind="expert",
             object_id=expert.pk,
             date=expert.joined_on,
             title=f"土专家 · {expert.specialty}",
-            detail="、".join(f.name for f in expert.fields.all())
+            detail="、".join(fields[expert.pk])
             + (f"；{'、'.join(expert.certification_list)}" if expert.certifications else ""),
             status=expert.get_availability_display() if expert.is_active else "已出库",
             organization=None,

@@ -84,7 +84,7 @@ def test_another_countys_staff_get_404(client, other_county_staff, person):
 def test_an_empty_record_says_so(client, county_staff, person):
     client.force_login(county_staff)
     page = client.get(reverse("web-person-record", args=[person.pk])).content.decode()
-    assert page.count(">无记录。<") == 5 and "时间线（0）" in page
+    assert page.count(">无记录。<") == 8 and "时间线（0）" in page
 
 
 def test_the_persons_page_links_to_the_record(client, county_staff, person):

@@ -74,7 +74,9 @@ def _validate(rotation: Rotation) -> None:
     rule = _tenure(rotation.post_type)
     if rule is not None and "end_date" not in errors:
         kind = PostType(rotation.post_type).label
-        shortest, longest = (add_months(rotation.start_date, m) for m in (rule.min_months, rule.max_months))
+        # Both ends are days in the post: 6 months from 1 March end on the last day of August.
+        last_day = dt.timedelta(days=1)
+        shortest, longest = (add_months(rotation.start_date, m) - last_day for m in (rule.min_months, rule.max_months))
         if rotation.end_date < shortest:
             errors["end_date"] = TOO_SHORT.format(kind=kind, months=rule.min_months, date=shortest)
         elif rotation.end_date > longest:
