@@ -10,7 +10,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from apps.core.exceptions import ConflictError
-from apps.members.models import CadrePost, PostType
+from apps.members.models import CadrePost, Person, PostType
 from apps.members.services import cadre_post_create
 from apps.organizations.models import Organization
 from apps.organizations.scoping import scope_for
@@ -141,7 +141,7 @@ def rotation_plan(
     if actor is not None and not scope_for(actor).covers_organization(from_post.organization):
         require_organization_in_scope(actor, to_organization, field="to_organization")
     # One person's rotations are decided one at a time (the exclusion constraint backs it on PostgreSQL).
-    person = type(from_post.person).objects.select_for_update().get(pk=from_post.person_id)
+    person = Person.objects.select_for_update().get(pk=from_post.person_id)
     rotation = Rotation(
         person=person,
         from_post=from_post,
@@ -198,7 +198,7 @@ def rotation_complete(*, actor=None, rotation: Rotation, today: dt.date | None =
     require_perm(actor, "talent.change_rotation")
     _require_rotation_access(actor, rotation)
     today = today or timezone.localdate()
-    rotation = Rotation.objects.select_for_update().select_related("post").get(pk=rotation.pk)
+    rotation = Rotation.objects.select_for_update(of=("self",)).select_related("post").get(pk=rotation.pk)
     if rotation.status != RotationStatus.ACTIVE:
         raise ValidationError({"status": NOT_ACTIVE.format(status=rotation.get_status_display())})
     if today < rotation.end_date:

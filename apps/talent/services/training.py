@@ -281,7 +281,8 @@ def course_enroll(*, actor=None, course: TrainingCourse, people) -> list[Enrollm
     people = list(dict.fromkeys(people))
     if not people:
         raise ValidationError({"people": NO_ONE})
-    course = TrainingCourse.objects.select_for_update().select_related("target_federation").get(pk=course.pk)
+    locked = TrainingCourse.objects.select_for_update(of=("self",))
+    course = locked.select_related("target_federation").get(pk=course.pk)
     if course.status != CourseStatus.OPEN:
         raise ValidationError({"course": COURSE_CLOSED.format(status=course.get_status_display()[1:])})
     existing = {e.person_id: e for e in course.enrollments.filter(person__in=people)}
