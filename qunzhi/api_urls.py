@@ -10,6 +10,7 @@ from apps.members import api as members
 from apps.organizations import api as organizations
 from apps.projects import api as projects
 from apps.resources import api as resources
+from apps.talent import api as talent
 from apps.venues import api as venues
 
 router = DefaultRouter()
@@ -40,11 +41,19 @@ router.register("policy-standards", projects.PolicyStandardViewSet, basename="po
 router.register("work-natures", projects.WorkNatureViewSet, basename="work-nature")
 router.register("content-categories", projects.ContentCategoryViewSet, basename="content-category")
 router.register("service-types", projects.ServiceTypeViewSet, basename="service-type")
+router.register("trainings", talent.TrainingCourseViewSet, basename="training")
+router.register("training-sessions", talent.TrainingSessionViewSet, basename="training-session")
+router.register("attendances", talent.AttendanceViewSet, basename="attendance")
+router.register("rotations", talent.RotationViewSet, basename="rotation")
+router.register("experts", talent.ExpertViewSet, basename="expert")
+router.register("expertise-fields", talent.ExpertiseFieldViewSet, basename="expertise-field")
 
 urlpatterns = [
     path("auth/token/", TokenObtainPairView.as_view(), name="token-obtain"),
     path("auth/token/refresh/", TokenRefreshView.as_view(), name="token-refresh"),
     # 一人一档 is insights' (which reads every app), under people/ without apps/members knowing of it.
     path("people/<int:pk>/record/", PersonRecordView.as_view(), name="person-record"),
+    # The one door open without an account: a certificate's code, checked by anyone holding it.
+    path("certificates/verify/", talent.CertificateVerifyView.as_view(), name="certificate-verify"),
     *router.urls,
 ]

@@ -238,6 +238,11 @@ SPECTACULAR_SETTINGS = {
         "EntryKindEnum": "apps.resources.models.EntryKind",
         # …and a `status`.
         "ProjectStatusEnum": "apps.projects.models.ProjectStatus",
+        "CourseStatusEnum": "apps.talent.models.CourseStatus",
+        "AttendanceStatusEnum": "apps.talent.models.AttendanceStatus",
+        "RotationStatusEnum": "apps.talent.models.RotationStatus",
+        # A cadre post's `post_type` and a course's `target_post_type` are one choice set.
+        "PostTypeEnum": "apps.members.models.PostType",
     },
     # No call to validator.swagger.io: the users' networks are closed.
     "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},

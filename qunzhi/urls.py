@@ -20,6 +20,7 @@ urlpatterns = [
     path("", include("apps.resources.urls")),
     path("", include("apps.activities.urls")),
     path("", include("apps.projects.urls")),
+    path("", include("apps.talent.urls")),
     path("", include("apps.insights.urls")),
     path("", include("apps.organizations.urls")),
 ]

@@ -14,6 +14,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 SIGNED_IN = "signed_in"
+PUBLIC = "public"
 NO_PERMISSION = "您没有执行此操作的权限。"
 
 
@@ -21,6 +22,13 @@ def signed_in(view: Callable) -> Callable:
     """Any signed-in user may open the page; the scoped selectors decide what it shows."""
     view = login_required(view)
     view.access = SIGNED_IN
+    return view
+
+
+def public(view: Callable) -> Callable:
+    """Anyone may open the page, signed in or not. Only for what the world may check (a
+    certificate's code): such a page shows nothing it was not given the key to."""
+    view.access = PUBLIC
     return view
 
 

@@ -176,12 +176,14 @@ class TrainingCourse(SyncedModel):
 
     @classmethod
     def scope_shared_q(cls, scope, prefix: str = "") -> Q:
-        """A course shows to the users of every co-organizer."""
+        """A course shows to the users of every co-organizer: its own and those of its region."""
         q = Q(pk__in=[])
         lookup = f"{prefix}in" if prefix else "pk__in"
+        links = TrainingCourse.co_organizers.through.objects
         for path in scope.organization_paths:
-            organizing = TrainingCourse.co_organizers.through.objects.filter(organization__path__startswith=path)
-            q |= Q(**{lookup: organizing.values("trainingcourse_id")})
+            q |= Q(**{lookup: links.filter(organization__path__startswith=path).values("trainingcourse_id")})
+        for path in scope.region_paths:
+            q |= Q(**{lookup: links.filter(organization__region__path__startswith=path).values("trainingcourse_id")})
         return q
 
 

@@ -103,16 +103,15 @@ def test_logging_out_takes_a_post_and_ends_the_session(staff_client):
 # Layout ---------------------------------------------------------------------------------
 
 
-def test_the_layout_shows_the_unopened_common_as_disabled_not_as_a_link(staff_client):
+def test_the_layout_links_every_common(staff_client):
     text = _text(staff_client.get(reverse("home")))
     assert '<a class="nav-link active" aria-current="true" href="/">组织共建</a>' in text
     assert f'<a class="nav-link" href="{reverse("web-venue-list")}">阵地共用</a>' in text
     assert f'<a class="nav-link" href="{reverse("web-center-list")}">资源共享</a>' in text
     assert f'<a class="nav-link" href="{reverse("web-activity-list")}">活动共办</a>' in text
     assert f'<a class="nav-link" href="{reverse("web-project-list")}">服务共融</a>' in text
-    for common in ("人才共育",):
-        assert f'<span class="nav-link disabled" aria-disabled="true" title="尚未开通">{common}</span>' in text, common
-        assert f">{common}</a>" not in text
+    assert f'<a class="nav-link" href="{reverse("web-course-list")}">人才共育</a>' in text
+    assert "尚未开通" not in text
 
 
 def test_the_layout_loads_only_vendored_assets(staff_client):

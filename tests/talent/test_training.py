@@ -169,3 +169,11 @@ def test_staff_of_another_county_may_not_run_the_course(course, other_county_sta
     with pytest.raises(PermissionDenied):
         services.course_enroll(actor=other_county_staff, course=course, people=[cadre()])
     services.course_enroll(actor=county_staff, course=course, people=[cadre()])
+
+
+def test_a_course_shows_to_the_staff_of_its_co_organizers_counties(qinghai, other_county_staff, county_staff):
+    shared = CourseFactory(title="两区联办", co_organizers=[unit("630103", "women")])
+    alone = CourseFactory(title="城东自办")
+    assert list(selectors.course_list(user=other_county_staff)) == [shared]
+    assert set(selectors.course_list(user=county_staff)) == {shared, alone}
+    services.course_enroll(actor=other_county_staff, course=shared, people=[cadre(unit("630103", "women"))])

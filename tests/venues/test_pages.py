@@ -131,7 +131,7 @@ def test_the_layout_opens_the_venues_common_with_its_subnavigation(staff_client,
         ("web-utilization-index", "使用率"),
     ]:
         assert f'href="{reverse(name)}">{label}</a>' in text
-    assert '<span class="nav-link disabled" aria-disabled="true" title="尚未开通">人才共育</span>' in text
+    assert f'<a class="nav-link" href="{reverse("web-course-list")}">人才共育</a>' in text
 
 
 # Venues ---------------------------------------------------------------------------------

@@ -62,7 +62,9 @@ def expert_register(
         with transaction.atomic():
             expert.save()
     except IntegrityError as exc:
-        raise ConflictError(ALREADY_EXPERT.format(name=person.name), [person.expert.pk]) from exc
+        # `person.expert` would be the unsaved row above: read the one already there.
+        existing = list(Expert.objects.filter(person=person).values_list("pk", flat=True))
+        raise ConflictError(ALREADY_EXPERT.format(name=person.name), existing) from exc
     expert.fields.set(fields)
     return expert
 

@@ -1,0 +1,54 @@
+"""Forms of the talent pages. They only parse: the organizations, rooms, people and sessions
+offered come from the scoped selectors, and every rule (targets, capacity, hours, tenure,
+overlaps, who may be invited) lives in apps.talent.services.
+"""
+
+from apps.talent.forms.experts import (
+    ExpertFilterForm,
+    ExpertForm,
+    InviteForm,
+    RecruitForm,
+    invitable_sessions,
+)
+from apps.talent.forms.fields import CANDIDATE_ROWS, CODE_REQUIRED, NO_MARKS, PEOPLE_GONE
+from apps.talent.forms.rotations import RotationFilterForm, RotationForm
+from apps.talent.forms.training import (
+    AttendanceSheetForm,
+    CandidateSearchForm,
+    CourseFilterForm,
+    CourseForm,
+    EnrollForm,
+    SessionForm,
+    TrainingListForm,
+    VerifyForm,
+    YearForm,
+    enroll_candidates,
+    lecturer_candidates,
+    people_in_reach,
+)
+
+__all__ = [
+    "CANDIDATE_ROWS",
+    "CODE_REQUIRED",
+    "NO_MARKS",
+    "PEOPLE_GONE",
+    "AttendanceSheetForm",
+    "CandidateSearchForm",
+    "CourseFilterForm",
+    "CourseForm",
+    "EnrollForm",
+    "ExpertFilterForm",
+    "ExpertForm",
+    "InviteForm",
+    "RecruitForm",
+    "RotationFilterForm",
+    "RotationForm",
+    "SessionForm",
+    "TrainingListForm",
+    "VerifyForm",
+    "YearForm",
+    "enroll_candidates",
+    "invitable_sessions",
+    "lecturer_candidates",
+    "people_in_reach",
+]

@@ -1,0 +1,314 @@
+"""Forms of the training pages: courses, sessions, bulk enrollment, the attendance sheet, the
+hours lists and the public certificate check."""
+
+from __future__ import annotations
+
+from django import forms
+from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Concat
+from django.utils import timezone
+
+from apps.members.models import CadrePost, Person, PostType
+from apps.organizations.models import Federation, OrganizationLevel
+from apps.organizations.scoping import scoped
+from apps.talent.forms.fields import (
+    CODE_REQUIRED,
+    HOURS,
+    NO_MARKS,
+    PEOPLE_GONE,
+    OrganizationsField,
+    RoomChoiceField,
+    SearchField,
+    YearField,
+    datetime_field,
+    organizers,
+    style,
+)
+from apps.talent.models import (
+    AttendanceStatus,
+    CourseStatus,
+    EnrollmentStatus,
+    Expert,
+    TrainingCourse,
+    TrainingFormat,
+    TrainingMode,
+)
+from apps.venues import selectors as venue_selectors
+from apps.venues.forms import OrganizationChoiceField
+
+# Courses --------------------------------------------------------------------------------
+
+
+class CourseFilterForm(forms.Form):
+    q = SearchField("培训班名称", "输入名称搜索")
+    status = forms.ChoiceField(label="状态", choices=[("", "全部状态"), *CourseStatus.choices], required=False)
+    format = forms.ChoiceField(label="形式", choices=[("", "全部形式"), *TrainingFormat.choices], required=False)
+    federation = forms.ModelChoiceField(
+        label="主办群团", queryset=Federation.objects.all(), required=False, empty_label="全部群团"
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        style(self)
+
+    def apply(self, courses: QuerySet) -> QuerySet:
+        """The valid filters on the scoped course list; an invalid one is shown and ignored."""
+        self.is_valid()
+        data = self.cleaned_data
+        if data.get("q", "").strip():
+            courses = courses.filter(title__contains=data["q"].strip())
+        if data.get("status"):
+            courses = courses.filter(status=data["status"])
+        if data.get("format"):
+            courses = courses.filter(format=data["format"])
+        if data.get("federation"):
+            # Led by the federation or organized together with it.
+            co_organized = TrainingCourse.co_organizers.through.objects.filter(
+                organization__federation=data["federation"]
+            ).values("trainingcourse_id")
+            courses = courses.filter(Q(lead_organization__federation=data["federation"]) | Q(pk__in=co_organized))
+        return courses
+
+
+class CourseForm(forms.Form):
+    title = forms.CharField(label="培训班名称", max_length=128)
+    lead_organization = OrganizationChoiceField(label="牵头组织", queryset=None, empty_label=None)
+    co_organizers = OrganizationsField(
+        label="联合主办", queryset=None, required=False, help_text="可多选（按住 Ctrl 键点选）；牵头组织不必再选。"
+    )
+    mode = forms.ChoiceField(label="方式", choices=TrainingMode.choices, initial=TrainingMode.OFFLINE)
+    format = forms.ChoiceField(label="形式", choices=TrainingFormat.choices)
+    is_common = forms.TypedChoiceField(
+        label="培训类别",
+        choices=[("1", "通用知识培训（面向各群团）"), ("0", "群团业务培训")],
+        coerce=lambda value: value == "1",
+        initial="1",
+    )
+    federation = forms.ModelChoiceField(
+        label="业务所属群团", queryset=Federation.objects.all(), required=False, empty_label="—（通用知识培训不选）"
+    )
+    credit_hours = forms.DecimalField(label="学时", **HOURS)
+    capacity = forms.IntegerField(label="名额", min_value=1)
+    target_federation = forms.ModelChoiceField(
+        label="培训对象：群团", queryset=Federation.objects.all(), required=False, empty_label="各群团"
+    )
+    target_level = forms.ChoiceField(
+        label="培训对象：层级", choices=[("", "各层级"), *OrganizationLevel.choices], required=False
+    )
+    target_post_type = forms.ChoiceField(
+        label="培训对象：任职方式", choices=[("", "各种任职方式"), *PostType.choices], required=False
+    )
+    description = forms.CharField(label="说明", widget=forms.Textarea(attrs={"rows": 3}), required=False)
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        units = organizers(user)
+        self.fields["lead_organization"].queryset = units
+        self.fields["co_organizers"].queryset = units
+        self.fields["co_organizers"].widget.attrs["size"] = 8
+        style(self)
+
+    def course_arguments(self) -> dict:
+        return dict(self.cleaned_data)
+
+
+# Sessions -------------------------------------------------------------------------------
+
+
+class LecturersField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, person) -> str:
+        if person.expert_specialty:
+            return f"{person.name}（土专家 · {person.expert_specialty}）"
+        return f"{person.name}（{person.post_label or '干部'}）"
+
+
+def lecturer_candidates(*, user, course: TrainingCourse) -> QuerySet:
+    """Who may teach: the experts in scope, and the cadres now holding posts in the course's organizers."""
+    today = timezone.localdate()
+    organizers = [course.lead_organization_id, *(o.pk for o in course.co_organizers.all())]
+    posts = CadrePost.objects.filter(organization__in=organizers, start_date__lte=today).filter(
+        Q(end_date__isnull=True) | Q(end_date__gte=today)
+    )
+    experts = scoped(Expert.objects.filter(is_active=True), user)
+    return (
+        Person.objects.filter(
+            Q(Exists(experts.filter(person=OuterRef("pk")))) | Q(Exists(posts.filter(person=OuterRef("pk"))))
+        )
+        .annotate(
+            expert_specialty=Subquery(experts.filter(person=OuterRef("pk")).values("specialty")[:1]),
+            post_label=Subquery(
+                posts.filter(person=OuterRef("pk"))
+                .annotate(label=Concat("organization__name", Value(" "), "title"))
+                .values("label")[:1]
+            ),
+        )
+        .order_by("name", "id")
+    )
+
+
+class SessionForm(forms.Form):
+    prefix = "session"  # beside the other forms of the course page
+    title = forms.CharField(label="课次主题", max_length=128)
+    starts_at = datetime_field("开始时间")
+    ends_at = datetime_field("结束时间")
+    hours = forms.DecimalField(label="学时", **HOURS)
+    room = RoomChoiceField(label="场地房间（可选，自动预约）", queryset=None, required=False, empty_label="不预约场地")
+    location = forms.CharField(label="地点", max_length=128, required=False, help_text="选了房间可不填。")
+    online_url = forms.URLField(label="线上链接", required=False, assume_scheme="https")
+    lecturers = LecturersField(label="授课人", queryset=None, required=False, help_text="可多选：干部或土专家。")
+
+    def __init__(self, *args, user, course: TrainingCourse, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["room"].queryset = venue_selectors.room_list(user=user).filter(is_active=True)
+        self.fields["lecturers"].queryset = lecturer_candidates(user=user, course=course)
+        self.fields["lecturers"].widget.attrs["size"] = 5
+        style(self)
+
+
+# Roster and attendance ------------------------------------------------------------------
+
+
+def enroll_candidates(*, user, course: TrainingCourse, search: str = "", selected=()) -> QuerySet:
+    """Current cadres in scope who fit the course's target and are not on its roster yet."""
+    today = timezone.localdate()
+    posts = scoped(CadrePost.objects.all(), user).filter(start_date__lte=today)
+    posts = posts.filter(Q(end_date__isnull=True) | Q(end_date__gte=today))
+    if course.target_federation_id:
+        posts = posts.filter(organization__federation=course.target_federation_id)
+    if course.target_level:
+        posts = posts.filter(organization__level=course.target_level)
+    if course.target_post_type:
+        posts = posts.filter(post_type=course.target_post_type)
+    enrolled = course.enrollments.filter(status=EnrollmentStatus.ENROLLED, person=OuterRef("pk"))
+    people = Person.objects.filter(Exists(posts.filter(person=OuterRef("pk")))).exclude(Exists(enrolled))
+    wanted = Q()
+    if search.strip():
+        # What was ticked before this search stays on the list (and ticked).
+        wanted = Q(name__contains=search.strip()) | Q(pk__in=list(selected))
+    return (
+        people.filter(wanted)
+        .annotate(
+            post_label=Subquery(
+                posts.filter(person=OuterRef("pk"))
+                .order_by("start_date", "id")
+                .annotate(label=Concat("organization__name", Value(" "), "title"))
+                .values("label")[:1]
+            )
+        )
+        .order_by("name", "id")
+    )
+
+
+def people_in_reach(user) -> QuerySet:
+    """People the user may put on a roster: registered in scope, or holding a post in scope."""
+    posts = scoped(CadrePost.objects.all(), user)
+    return Person.objects.filter(
+        Q(pk__in=scoped(Person.objects.all(), user).values("pk")) | Q(Exists(posts.filter(person=OuterRef("pk"))))
+    )
+
+
+class CandidateSearchForm(forms.Form):
+    q = SearchField("姓名", "输入姓名搜索")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        style(self)
+
+    @property
+    def search(self) -> str:
+        return self.cleaned_data["q"].strip() if self.is_valid() else ""
+
+
+class EnrollForm(forms.Form):
+    people = forms.ModelMultipleChoiceField(
+        label="学员",
+        queryset=None,
+        error_messages={
+            "required": "请选择至少一名学员。",
+            "invalid_choice": PEOPLE_GONE,
+            "invalid_pk_value": PEOPLE_GONE,
+        },
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["people"].queryset = people_in_reach(user)
+
+
+class AttendanceSheetForm(forms.Form):
+    """One radio group per cadre on the roster (`p<person id>`); a cadre left blank stays unmarked."""
+
+    def __init__(self, *args, rows, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.rows = rows
+        for row in rows:
+            self.fields[f"p{row.person.pk}"] = forms.ChoiceField(
+                label=row.person.name,
+                choices=AttendanceStatus.choices,
+                required=False,
+                initial=row.status or None,
+                widget=forms.RadioSelect,
+            )
+
+    def clean(self):
+        data = super().clean()
+        if not any(data.get(f"p{row.person.pk}") for row in self.rows):
+            raise forms.ValidationError(NO_MARKS)
+        return data
+
+    def marks(self) -> dict[int, str]:
+        return {
+            row.person.pk: self.cleaned_data[f"p{row.person.pk}"]
+            for row in self.rows
+            if self.cleaned_data.get(f"p{row.person.pk}")
+        }
+
+    def sheet(self) -> list[tuple]:
+        """(row, its bound field) for the template."""
+        return [(row, self[f"p{row.person.pk}"]) for row in self.rows]
+
+
+class TrainingListForm(forms.Form):
+    year = YearField()
+    behind = forms.BooleanField(label="只看未达标", required=False)
+    q = SearchField("姓名", "输入姓名搜索")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        style(self)
+
+    def values(self) -> tuple[int, bool, str]:
+        self.is_valid()
+        data = self.cleaned_data
+        return data.get("year") or timezone.localdate().year, bool(data.get("behind")), data.get("q", "").strip()
+
+
+class YearForm(forms.Form):
+    year = YearField()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        style(self)
+
+    @property
+    def chosen_year(self) -> int:
+        return (self.cleaned_data.get("year") if self.is_valid() else None) or timezone.localdate().year
+
+
+# The public check -----------------------------------------------------------------------
+
+
+class VerifyForm(forms.Form):
+    code = forms.CharField(
+        label="证书验证码",
+        max_length=40,
+        error_messages={"required": CODE_REQUIRED},
+        widget=forms.TextInput(
+            attrs={"placeholder": "如 ABCD-EFGH-JKLM-NPQR", "autocomplete": "off", "spellcheck": "false"}
+        ),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        style(self)
+        self.fields["code"].widget.attrs["class"] += " form-control-lg font-monospace"
