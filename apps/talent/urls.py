@@ -10,6 +10,7 @@ urlpatterns = [
     path("talent/courses/calendar/", courses.course_calendar, name="web-course-calendar"),
     path("talent/courses/new/", courses.course_create, name="web-course-create"),
     path("talent/courses/<int:pk>/", courses.course_detail, name="web-course-detail"),
+    path("talent/courses/<int:pk>/edit/", courses.course_update, name="web-course-update"),
     path("talent/courses/<int:pk>/finish/", courses.course_close, {"action": "finish"}, name="web-course-finish"),
     path("talent/courses/<int:pk>/cancel/", courses.course_close, {"action": "cancel"}, name="web-course-cancel"),
     path("talent/courses/<int:pk>/sessions/", courses.session_create, name="web-session-create"),
@@ -53,6 +54,7 @@ urlpatterns = [
     path("talent/experts/", experts.expert_list, name="web-expert-list"),
     path("talent/experts/new/", experts.expert_create, name="web-expert-create"),
     path("talent/experts/<int:pk>/", experts.expert_detail, name="web-expert-detail"),
+    path("talent/experts/<int:pk>/edit/", experts.expert_update, name="web-expert-update"),
     path("talent/experts/<int:pk>/invite/", experts.expert_invite, name="web-expert-invite"),
     path("talent/experts/<int:pk>/recruit/", experts.expert_recruit, name="web-expert-recruit"),
     # Public: printed on the certificates (and in their QR code).

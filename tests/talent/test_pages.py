@@ -317,6 +317,28 @@ def test_bad_course_input_shows_the_chinese_error_on_its_field_and_writes_nothin
     assert not TrainingCourse.objects.exists()
 
 
+def test_an_open_course_is_changed_through_the_form_but_never_below_its_roster(client, county_staff, demo):
+    course = demo["course"]
+    client.force_login(county_staff)
+    url = reverse("web-course-update", args=[course.pk])
+    page = text(client.get(url))
+    assert 'value="群众之家阵地服务培训"' in page and "修改培训班" in page
+    data = _course_form(course.lead_organization, title="群众之家阵地服务培训（第二期）", capacity="1")
+    data.update(is_common="1", federation="", target_federation="", target_post_type="", credit_hours="8")
+    refused = client.post(url, data)
+    assert refused.status_code == 400 and "已有 2 名学员，名额不能少于此数。" in text(refused)
+    course.refresh_from_db()
+    assert course.title == "群众之家阵地服务培训"
+    response = client.post(url, {**data, "capacity": "45", "co_organizers": [demo["women"].pk]})
+    assert response.status_code == 302
+    course.refresh_from_db()
+    assert (course.title, course.capacity) == ("群众之家阵地服务培训（第二期）", 45)
+    assert list(course.co_organizers.all()) == [demo["women"]]
+    services.course_cancel(course=demo["upcoming"])
+    closed = client.get(reverse("web-course-update", args=[demo["upcoming"].pk]))
+    assert closed.status_code == 302
+
+
 def _session_form(**changes) -> dict:
     data = {
         "session-title": "第 3 讲：阵地服务规范",
@@ -980,3 +1002,24 @@ def test_the_expert_search_and_page_run_the_same_queries_whatever_their_size(
     with django_assert_num_queries(len(small_page.captured_queries)):
         response = client.get(page)
     assert "使用记录（3）" in text(response)
+
+
+def test_an_expert_is_changed_and_taken_out_of_the_pool_keeping_the_history(client, county_staff, demo):
+    pool = demo["expert"]
+    client.force_login(county_staff)
+    url = reverse("web-expert-update", args=[pool.pk])
+    assert 'value="牦牛养殖"' in text(client.get(url))
+    data = {
+        "expertise": [f.pk for f in pool.fields.all()],
+        "specialty": "牦牛藏羊养殖",
+        "region": pool.region_id,
+        "certifications": "高级畜牧师",
+        "availability": "unavailable",
+        "availability_note": "外出务工至明年三月",
+    }
+    refused = client.post(url, {**data, "expertise": []})
+    assert refused.status_code == 400 and "请选择至少一个专长领域。" in text(refused)
+    assert client.post(url, data).status_code == 302  # is_active unticked: out of the pool
+    pool.refresh_from_db()
+    assert (pool.specialty, pool.availability, pool.is_active) == ("牦牛藏羊养殖", "unavailable", False)
+    assert client.get(reverse("web-expert-update", args=[pool.pk]), HTTP_HOST="testserver").status_code == 200

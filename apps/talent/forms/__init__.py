@@ -4,6 +4,7 @@ overlaps, who may be invited) lives in apps.talent.services.
 """
 
 from apps.talent.forms.experts import (
+    ExpertChangeForm,
     ExpertFilterForm,
     ExpertForm,
     InviteForm,
@@ -37,6 +38,7 @@ __all__ = [
     "CourseFilterForm",
     "CourseForm",
     "EnrollForm",
+    "ExpertChangeForm",
     "ExpertFilterForm",
     "ExpertForm",
     "InviteForm",

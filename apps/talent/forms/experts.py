@@ -84,6 +84,24 @@ class ExpertForm(forms.Form):
         self.fields["id_number"].widget.attrs.update({"autocomplete": "off", "spellcheck": "false"})
 
 
+class ExpertChangeForm(ExpertForm):
+    """The profile without the person; `is_active` takes an expert out of the pool (history kept)."""
+
+    is_active = forms.BooleanField(label="在库", required=False, help_text="取消勾选即出库，使用记录保留。")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        del self.fields["id_number"]
+        self.fields["region"].required = True
+        self.fields["region"].empty_label = None
+        self.fields["is_active"].widget.attrs["class"] = "form-check-input"
+
+    @staticmethod
+    def initial_of(expert) -> dict:
+        names = ("specialty", "region", "certifications", "availability", "availability_note", "is_active")
+        return {**{name: getattr(expert, name) for name in names}, "expertise": list(expert.fields.all())}
+
+
 class InviteForm(forms.Form):
     prefix = "invite"
     session = forms.ModelChoiceField(label="授课课次", queryset=None, empty_label="请选择")

@@ -9,7 +9,7 @@ from django.db.models.functions import Concat
 from django.utils import timezone
 
 from apps.members.models import CadrePost, Person, PostType
-from apps.organizations.models import Federation, OrganizationLevel
+from apps.organizations.models import Federation, Organization, OrganizationLevel
 from apps.organizations.scoping import scoped
 from apps.talent.forms.fields import (
     CODE_REQUIRED,
@@ -100,13 +100,23 @@ class CourseForm(forms.Form):
     )
     description = forms.CharField(label="说明", widget=forms.Textarea(attrs={"rows": 3}), required=False)
 
-    def __init__(self, *args, user, **kwargs):
+    def __init__(self, *args, user, course: TrainingCourse | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         units = organizers(user)
+        if course is not None:  # keep the course's own organizers choosable, whoever edits it
+            ids = [course.lead_organization_id, *(o.pk for o in course.co_organizers.all())]
+            units = (units | Organization.objects.filter(pk__in=ids)).distinct()
         self.fields["lead_organization"].queryset = units
         self.fields["co_organizers"].queryset = units
         self.fields["co_organizers"].widget.attrs["size"] = 8
         style(self)
+
+    @staticmethod
+    def initial_of(course: TrainingCourse) -> dict:
+        initial = {name: getattr(course, name) for name in CourseForm.base_fields if name != "co_organizers"}
+        initial["is_common"] = "1" if course.is_common else "0"
+        initial["co_organizers"] = list(course.co_organizers.all())
+        return initial
 
     def course_arguments(self) -> dict:
         return dict(self.cleaned_data)

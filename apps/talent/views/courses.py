@@ -23,6 +23,8 @@ from apps.talent.rules import hours_to_complete
 from apps.talent.views.refusals import add_service_errors, errors_to_messages, forbidden
 
 CREATED = "已创建培训班“{title}”。"
+UPDATED = "已保存培训班“{title}”。"
+NOT_OPEN = "培训班已结业或取消，不能再修改。"
 SESSION_ADDED = "已添加课次“{title}”{booked}。"
 SESSION_DELETED = "已删除课次“{title}”{released}。"
 FINISHED = "培训班已结业，颁发结业证书 {count} 份。"
@@ -130,6 +132,36 @@ def course_create(request: HttpRequest) -> HttpResponse:
     else:
         form = CourseForm(user=user, initial={"capacity": 50, "credit_hours": "8"})
     return render(request, "talent/course_form.html", {"form": form}, status=status)
+
+
+@permission("talent.change_trainingcourse")
+def course_update(request: HttpRequest, pk: int) -> HttpResponse:
+    """Change an open course: its organizers, target, hours or capacity (never below the roster)."""
+    user = request.user
+    course = course_for(user, pk)
+    if course.status != CourseStatus.OPEN:
+        messages.error(request, NOT_OPEN)
+        return redirect("web-course-detail", course.pk)
+    status = 200
+    if request.method == "POST":
+        status = 400
+        form = CourseForm(request.POST, user=user, course=course)
+        if form.is_valid():
+            arguments = form.course_arguments()
+            try:
+                services.course_update(
+                    actor=user, course=course, co_organizers=arguments.pop("co_organizers"), **arguments
+                )
+            except ValidationError as error:
+                add_service_errors(form, error)
+            except PermissionDenied:
+                return forbidden(request)
+            else:
+                messages.success(request, UPDATED.format(title=course.title))
+                return redirect("web-course-detail", course.pk)
+    else:
+        form = CourseForm(user=user, course=course, initial=CourseForm.initial_of(course))
+    return render(request, "talent/course_form.html", {"form": form, "course": course}, status=status)
 
 
 # A course -------------------------------------------------------------------------------

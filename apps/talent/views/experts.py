@@ -16,12 +16,20 @@ from apps.core.exceptions import ConflictError
 from apps.members import selectors as member_selectors
 from apps.organizations.views import paginate, render_results
 from apps.talent import selectors, services
-from apps.talent.forms import ExpertFilterForm, ExpertForm, InviteForm, RecruitForm, invitable_sessions
+from apps.talent.forms import (
+    ExpertChangeForm,
+    ExpertFilterForm,
+    ExpertForm,
+    InviteForm,
+    RecruitForm,
+    invitable_sessions,
+)
 from apps.talent.models import Expert
 from apps.talent.views.refusals import add_service_errors, forbidden
 
 PERSON_NOT_FOUND = "未找到该身份证号对应的人员（或不在您的管辖范围内），请先在人员登记中登记。"
 REGISTERED = "已将{name}登记为土专家。"
+UPDATED = "已保存{name}的专家信息。"
 INVITED = "已邀请{name}为“{course} · {session}”授课。"
 RECRUITED = "{name}已任{organization}{title}（{post_type}）。"
 # What the expert services call their fields, as the forms name them.
@@ -69,6 +77,31 @@ def expert_create(request: HttpRequest) -> HttpResponse:
     else:
         form = ExpertForm(user=user)
     return render(request, "talent/expert_form.html", {"form": form}, status=status)
+
+
+@permission("talent.change_expert")
+def expert_update(request: HttpRequest, pk: int) -> HttpResponse:
+    """Fields, specialty, certificates, availability; out of the pool keeps the history."""
+    user = request.user
+    expert = _expert(user, pk)
+    status = 200
+    if request.method == "POST":
+        status = 400
+        form = ExpertChangeForm(request.POST, user=user)
+        if form.is_valid():
+            data = dict(form.cleaned_data)
+            try:
+                services.expert_update(actor=user, expert=expert, fields=data.pop("expertise"), **data)
+            except ValidationError as error:
+                add_service_errors(form, error, aliases=EXPERT_FIELDS)
+            except PermissionDenied:
+                return forbidden(request)
+            else:
+                messages.success(request, UPDATED.format(name=expert.person.name))
+                return redirect("web-expert-detail", expert.pk)
+    else:
+        form = ExpertChangeForm(user=user, initial=ExpertChangeForm.initial_of(expert))
+    return render(request, "talent/expert_form.html", {"form": form, "expert": expert}, status=status)
 
 
 def _expert(user, pk: int) -> Expert:
