@@ -5,15 +5,13 @@ projects leave one bundle and one 409, and no project in two bundles."""
 from __future__ import annotations
 
 import datetime as dt
-import threading
-from collections.abc import Callable
 
 import pytest
 import time_machine
 from django.db import connection
-from rest_framework.test import APIClient
 
 from apps.projects.models import Bundle, ServiceProject, ServiceRecord
+from tests.api_concurrency import all_at_once
 from tests.factories import unit
 from tests.members.factories import PersonFactory
 from tests.projects.factories import ProjectFactory, service
@@ -25,33 +23,6 @@ pytestmark = [
     pytest.mark.django_db(transaction=True),
 ]
 NOW = dt.datetime(2026, 11, 27, 4, 0, tzinfo=dt.UTC)  # 12:00 in Xining
-
-
-def _all_at_once(user, requests: list[Callable[[APIClient], object]]) -> list:
-    """Run the requests in parallel threads, each with its own connection, released together."""
-    barrier = threading.Barrier(len(requests))
-    answers: list[object] = [None] * len(requests)
-
-    def run(index: int) -> None:
-        try:
-            client = APIClient()
-            client.force_authenticate(user)
-            barrier.wait()
-            response = requests[index](client)
-            answers[index] = (response.status_code, response.json())
-        except Exception as exc:  # noqa: BLE001 - reported by the assertions
-            answers[index] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(index,)) for index in range(len(requests))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert not any(thread.is_alive() for thread in threads)
-    assert all(isinstance(answer, tuple) for answer in answers), answers
-    return answers
 
 
 def test_ten_simultaneous_records_of_a_one_off_service_leave_one(qinghai, province_admin):
@@ -66,7 +37,7 @@ def test_ten_simultaneous_records_of_a_one_off_service_leave_one(qinghai, provin
             body = {"project": project.pk, "person": person.pk, "service_type": service().pk, "date": "2026-11-20"}
             return lambda client: client.post("/api/v1/service-records/", body)
 
-        answers = _all_at_once(province_admin, [record(projects[index % 2]) for index in range(10)])
+        answers = all_at_once(province_admin, [record(projects[index % 2]) for index in range(10)])
 
     statuses = sorted(status for status, _ in answers)
     assert statuses == [201] + [409] * 9, answers
@@ -85,7 +56,7 @@ def test_two_simultaneous_bundlings_of_overlapping_projects_leave_one_bundle(qin
             body = {"name": name, "lead_organization": lead, "projects": [project.pk for project in members]}
             return lambda client: client.post("/api/v1/bundles/", body, format="json")
 
-        answers = _all_at_once(province_admin, [bundle("甲", [first, shared]), bundle("乙", [shared, last])])
+        answers = all_at_once(province_admin, [bundle("甲", [first, shared]), bundle("乙", [shared, last])])
 
     assert sorted(status for status, _ in answers) == [201, 409], answers
     (refused,) = [body for status, body in answers if status == 409]

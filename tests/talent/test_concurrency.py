@@ -5,17 +5,15 @@ for one cadre leave one plan and four 409s (the exclusion constraint of migratio
 from __future__ import annotations
 
 import datetime as dt
-import threading
-from collections.abc import Callable
 
 import pytest
 import time_machine
 from django.db import connection
-from rest_framework.test import APIClient
 
 from apps.talent import services
 from apps.talent.models import Enrollment, EnrollmentStatus, Rotation
 from apps.talent.rules import add_months
+from tests.api_concurrency import all_at_once
 from tests.factories import unit
 from tests.talent.factories import CourseFactory, cadre
 
@@ -29,33 +27,6 @@ NOW = dt.datetime(2026, 11, 27, 4, 0, tzinfo=dt.UTC)  # 12:00 in Xining
 TODAY = dt.date(2026, 11, 27)
 
 
-def _all_at_once(user, requests: list[Callable[[APIClient], object]]) -> list:
-    """Run the requests in parallel threads, each with its own connection, released together."""
-    barrier = threading.Barrier(len(requests))
-    answers: list[object] = [None] * len(requests)
-
-    def run(index: int) -> None:
-        try:
-            client = APIClient()
-            client.force_authenticate(user)
-            barrier.wait()
-            response = requests[index](client)
-            answers[index] = (response.status_code, response.json())
-        except Exception as exc:  # noqa: BLE001 - reported by the assertions
-            answers[index] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(index,)) for index in range(len(requests))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert not any(thread.is_alive() for thread in threads)
-    assert all(isinstance(answer, tuple) for answer in answers), answers
-    return answers
-
-
 def test_ten_simultaneous_enrollments_for_three_places_enroll_exactly_three(qinghai, province_admin):
     with time_machine.travel(NOW, tick=False):
         course = CourseFactory(title="城东区干部培训班", capacity=5)
@@ -66,7 +37,7 @@ def test_ten_simultaneous_enrollments_for_three_places_enroll_exactly_three(qing
             body = {"people": [person.pk]}
             return lambda client: client.post(f"/api/v1/trainings/{course.pk}/enroll/", body, format="json")
 
-        answers = _all_at_once(province_admin, [enroll(person) for person in hopefuls])
+        answers = all_at_once(province_admin, [enroll(person) for person in hopefuls])
 
     statuses = sorted(status for status, _ in answers)
     assert statuses == [201] * 3 + [409] * 7, answers
@@ -96,7 +67,7 @@ def test_five_simultaneous_overlapping_rotation_plans_leave_one(qinghai, provinc
             }
             return lambda client: client.post("/api/v1/rotations/", body, format="json")
 
-        answers = _all_at_once(province_admin, [plan(index, org) for index, org in enumerate(targets)])
+        answers = all_at_once(province_admin, [plan(index, org) for index, org in enumerate(targets)])
 
     assert sorted(status for status, _ in answers) == [201] + [409] * 4, answers
     (created,) = [body for status, body in answers if status == 201]

@@ -34,23 +34,6 @@ class CourseRegionFilter(RegionSubtreeFilter):
 # Courses ----------------------------------------------------------------------------------
 
 
-# What course_create and course_update take besides the co-organizers.
-COURSE_FIELDS = (
-    "title",
-    "lead_organization",
-    "mode",
-    "format",
-    "is_common",
-    "federation",
-    "credit_hours",
-    "target_federation",
-    "target_level",
-    "target_post_type",
-    "capacity",
-    "description",
-)
-
-
 class TrainingCourseForm(ServiceForm):
     """Add and change: one course_create or course_update call, co-organizers included."""
 
@@ -75,11 +58,11 @@ class TrainingCourseForm(ServiceForm):
         )
 
     def write(self, data):
-        values = {field: data.get(field) for field in COURSE_FIELDS}
+        values = {field: data.get(field) for field in services.training.COURSE_FIELDS}
         values["description"] = data.get("description") or ""
         if self.instance.pk is None:
             return services.course_create(actor=self.actor, co_organizers=data.get("co_organizers") or (), **values)
-        changes = {field: values[field] for field in self.changed_data if field in COURSE_FIELDS}
+        changes = {field: values[field] for field in self.changed_data if field in services.training.COURSE_FIELDS}
         co_organizers = data.get("co_organizers") if "co_organizers" in self.changed_data else None
         if not changes and co_organizers is None:
             return self.instance

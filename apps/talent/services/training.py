@@ -49,7 +49,8 @@ NOT_COMPLETED = "{name}出勤 {hours} 学时，未达到结业要求的 {needed}
 ALREADY_CERTIFIED = "{name}已取得本班结业证书。"
 FINISH_BEFORE_END = "最后一次课结束（{end}）之后才能结业。"
 
-_COURSE_FIELDS = (
+# What course_create and course_update take besides the co-organizers.
+COURSE_FIELDS = (
     "title",
     "lead_organization",
     "mode",
@@ -100,7 +101,7 @@ def _set_co_organizers(course: TrainingCourse, co_organizers) -> None:
 @transaction.atomic
 def course_create(*, actor=None, co_organizers=(), **fields) -> TrainingCourse:
     require_perm(actor, "talent.add_trainingcourse")
-    unknown = set(fields) - set(_COURSE_FIELDS)
+    unknown = set(fields) - set(COURSE_FIELDS)
     if unknown:
         raise TypeError(f"unknown course fields: {sorted(unknown)}")
     course = TrainingCourse(**fields, created_by=actor if actor and actor.is_authenticated else None)
@@ -115,7 +116,7 @@ def course_create(*, actor=None, co_organizers=(), **fields) -> TrainingCourse:
 def course_update(*, actor=None, course: TrainingCourse, co_organizers=None, **changes) -> TrainingCourse:
     require_perm(actor, "talent.change_trainingcourse")
     require_course_access(actor, course)
-    unknown = set(changes) - set(_COURSE_FIELDS)
+    unknown = set(changes) - set(COURSE_FIELDS)
     if unknown:
         raise TypeError(f"unknown course fields: {sorted(unknown)}")
     if course.status != CourseStatus.OPEN:
