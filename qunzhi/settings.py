@@ -329,4 +329,8 @@ QUNZHI_BEAT_SCHEDULE = {
     "finish-ended-projects": {"task": "projects.finish_ended", "schedule": crontab(hour=0, minute=30)},
     "remind-tomorrows-training": {"task": "talent.send_session_reminders", "schedule": crontab(hour=19, minute=0)},
     "advance-rotations": {"task": "talent.advance_rotations", "schedule": crontab(hour=0, minute=45)},
+    "remind-overdue-follow-ups": {
+        "task": "organizations.remind_overdue_follow_ups",
+        "schedule": crontab(hour=8, minute=30),
+    },
 }

@@ -244,3 +244,180 @@ class RoleAssignment(models.Model):
     @property
     def node(self) -> Region | Organization | None:
         return self.region or self.organization
+
+
+# Co-building (组织共建): joint branches, the coverage they should reach, joint meetings ----------
+
+
+class CoverageRule(models.Model):
+    """Which federations' branches a host unit of a kind and size should have (组织覆盖): data.
+
+    A host unit follows the rule of its kind with the largest `min_head_count` it reaches.
+    """
+
+    host_unit_kind = models.CharField("单位类型", max_length=32, choices=HostUnitKind.choices)
+    min_head_count = models.PositiveIntegerField("从业人数不少于", default=0)
+    federations = models.ManyToManyField(Federation, verbose_name="应建组织的群团", related_name="+")
+    note = models.CharField("依据", max_length=128, blank=True)
+
+    class Meta:
+        verbose_name = "组织覆盖要求"
+        verbose_name_plural = "组织覆盖要求"
+        ordering = ["host_unit_kind", "min_head_count"]
+        constraints = [
+            models.UniqueConstraint(fields=["host_unit_kind", "min_head_count"], name="org_coverage_rule_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_host_unit_kind_display()}（{self.min_head_count} 人以上）"
+
+
+class JointBranch(SyncedModel):
+    """联建: several federations set up their branches in one host unit together, on one day."""
+
+    sync_resource = "joint-branches"
+    scope_region_path = "host_unit__region__path"
+
+    host_unit = models.ForeignKey(
+        HostUnit, verbose_name="所在单位", on_delete=models.PROTECT, related_name="joint_branches"
+    )
+    established_on = models.DateField("联建日期")
+    branches = models.ManyToManyField(Organization, verbose_name="联建的群团组织", related_name="joint_branches")
+    note = models.CharField("说明", max_length=255, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="登记人",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = "联建"
+        verbose_name_plural = "联建"
+        ordering = ["-established_on", "-id"]
+        indexes = [models.Index(fields=["established_on"], name="org_jointbranch_date")]
+
+    def __str__(self) -> str:
+        return f"{self.host_unit.name}联建（{self.established_on}）"
+
+    def tombstone_paths(self) -> tuple[str, str]:
+        return self.host_unit.region.path, ""
+
+
+class MeetingKind(models.TextChoices):
+    JOINT = "joint", "联席会议"
+    REGULAR = "regular", "工作例会"
+    PROMOTION = "promotion", "推进会"
+    ON_SITE = "on_site", "现场观摩会"
+
+
+class Meeting(SyncedModel):
+    """A joint meeting: who hosted, who attended, what was decided; decisions carry follow-ups."""
+
+    sync_resource = "meetings"
+    scope_region_path = "region__path"
+    scope_organization_path = "host__path"
+
+    kind = models.CharField("会议类型", max_length=16, choices=MeetingKind.choices)
+    title = models.CharField("会议名称", max_length=128)
+    held_on = models.DateField("召开日期")
+    region = models.ForeignKey(Region, verbose_name="所在区划", on_delete=models.PROTECT, related_name="meetings")
+    host = models.ForeignKey(
+        Organization, verbose_name="召集单位", on_delete=models.PROTECT, related_name="hosted_meetings"
+    )
+    attendees = models.ManyToManyField(
+        Organization, verbose_name="参会单位", blank=True, related_name="attended_meetings"
+    )
+    minutes = models.TextField("会议纪要", blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="登记人",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = "联席会议"
+        verbose_name_plural = "联席会议"
+        ordering = ["-held_on", "-id"]
+        indexes = [models.Index(fields=["region", "held_on"], name="org_meeting_region_date")]
+
+    def __str__(self) -> str:
+        return f"{self.title}（{self.held_on}）"
+
+    def tombstone_paths(self) -> tuple[str, str]:
+        return self.region.path, self.host.path
+
+    @classmethod
+    def scope_shared_q(cls, scope) -> Q:
+        """A meeting shows to the users of every attending unit."""
+        q = Q(pk__in=[])
+        links = Meeting.attendees.through.objects
+        for path in scope.organization_paths:
+            q |= Q(pk__in=links.filter(organization__path__startswith=path).values("meeting_id"))
+        return q
+
+
+class Decision(models.Model):
+    """One decision of a meeting (议定事项)."""
+
+    meeting = models.ForeignKey(Meeting, verbose_name="会议", on_delete=models.CASCADE, related_name="decisions")
+    text = models.CharField("议定事项", max_length=500)
+    sort_order = models.PositiveSmallIntegerField("序号", default=1)
+
+    class Meta:
+        verbose_name = "议定事项"
+        verbose_name_plural = "议定事项"
+        ordering = ["meeting", "sort_order", "id"]
+
+    def __str__(self) -> str:
+        return self.text[:40]
+
+
+class FollowUpStatus(models.TextChoices):
+    OPEN = "open", "办理中"
+    DONE = "done", "已办结"
+
+
+class FollowUp(SyncedModel):
+    """A task a decision gives one organization, due on a day; overdue when still open after it."""
+
+    sync_resource = "follow-ups"
+    scope_region_path = ("organization__region__path", "decision__meeting__region__path")
+    scope_organization_path = ("organization__path", "decision__meeting__host__path")
+
+    decision = models.ForeignKey(Decision, verbose_name="议定事项", on_delete=models.CASCADE, related_name="follow_ups")
+    organization = models.ForeignKey(
+        Organization, verbose_name="承办单位", on_delete=models.PROTECT, related_name="follow_ups"
+    )
+    task = models.CharField("落实任务", max_length=255)
+    due_date = models.DateField("完成时限")
+    status = models.CharField("状态", max_length=8, choices=FollowUpStatus.choices, default=FollowUpStatus.OPEN)
+    done_on = models.DateField("办结日期", null=True, blank=True)
+    result = models.CharField("办理结果", max_length=500, blank=True)
+    reminded_on = models.DateField("逾期提醒日期", null=True, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = "落实事项"
+        verbose_name_plural = "落实事项"
+        ordering = ["due_date", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status="open", done_on__isnull=True) | Q(status="done", done_on__isnull=False),
+                name="org_followup_done_has_date",
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "due_date"], name="org_followup_status_due")]
+
+    def __str__(self) -> str:
+        return f"{self.organization.name}：{self.task}"
+
+    def tombstone_paths(self) -> tuple[str, str]:
+        return self.organization.region.path, self.organization.path
+
+    def is_overdue(self, today) -> bool:
+        return self.status == FollowUpStatus.OPEN and self.due_date < today

@@ -1,13 +1,34 @@
-"""Scoped reads of the tree, shared by the pages, the admin, the API and exports."""
+"""Scoped reads of the tree and of co-building (joint branches, coverage, meetings), shared by the
+pages, the admin, the API and exports.
+
+Members are counted through the `memberships` reverse relation by name: the tree never imports
+the members app that builds on it.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
+from django.utils import timezone
 
 from apps.core.models import Deletion
-from apps.organizations.models import Federation, HostUnit, Organization, Region, RoleAssignment
+from apps.organizations.models import (
+    CoverageRule,
+    Decision,
+    Federation,
+    FollowUp,
+    FollowUpStatus,
+    HostUnit,
+    HostUnitKind,
+    JointBranch,
+    Meeting,
+    Organization,
+    Region,
+    RoleAssignment,
+)
 from apps.organizations.scoping import scope_for, scoped
 
 
@@ -101,3 +122,150 @@ def scope_summary(*, user) -> ScopeSummary:
 def region_ancestors(region: Region) -> list[Region]:
     """The breadcrumb above a region (names only; a user may see them without their subtrees)."""
     return list(Region.objects.get_ancestors(region)) if region.depth > 1 else []
+
+
+# Co-building ---------------------------------------------------------------------------------
+
+ACTIVE_MEMBERS = Count("memberships", filter=Q(memberships__status="active"))
+
+
+def joint_branch_list(*, user) -> QuerySet:
+    """Joint branches in scope, each branch with its active members counted (the coverage it brings)."""
+    branches = Organization.objects.select_related("federation").annotate(members=ACTIVE_MEMBERS)
+    return (
+        scoped(JointBranch.objects.all(), user)
+        .select_related("host_unit__region")
+        .prefetch_related(Prefetch("branches", queryset=branches.order_by("federation__sort_order")))
+        .annotate(branch_count=Count("branches", distinct=True))
+    )
+
+
+# Coverage -----------------------------------------------------------------------------------
+
+
+@dataclass
+class UnitCoverage:
+    host_unit: HostUnit
+    required: list[Federation]
+    present: list[Federation]
+
+    @property
+    def missing(self) -> list[Federation]:
+        have = {f.pk for f in self.present}
+        return [f for f in self.required if f.pk not in have]
+
+    @property
+    def covered(self) -> bool:
+        return not self.missing
+
+
+@dataclass
+class KindCoverage:
+    kind: str
+    label: str
+    units: int = 0
+    covered: int = 0
+    gaps: list[UnitCoverage] = field(default_factory=list)
+
+    @property
+    def share(self) -> float | None:
+        return self.covered / self.units if self.units else None
+
+
+@dataclass
+class Coverage:
+    region: Region | None
+    kinds: list[KindCoverage]
+
+    @property
+    def units(self) -> int:
+        return sum(k.units for k in self.kinds)
+
+    @property
+    def covered(self) -> int:
+        return sum(k.covered for k in self.kinds)
+
+    @property
+    def share(self) -> float | None:
+        return self.covered / self.units if self.units else None
+
+    @property
+    def gaps(self) -> list[UnitCoverage]:
+        return [gap for kind in self.kinds for gap in kind.gaps]
+
+
+def _rules() -> dict[str, list[tuple[int, list[Federation]]]]:
+    """Per kind: (from how many employees, federations), largest threshold first."""
+    by_kind = defaultdict(list)
+    for rule in CoverageRule.objects.prefetch_related("federations").order_by("-min_head_count"):
+        federations = sorted(rule.federations.all(), key=lambda f: f.sort_order)
+        by_kind[rule.host_unit_kind].append((rule.min_head_count, federations))
+    return by_kind
+
+
+def coverage(*, user, region: Region | None = None) -> Coverage:
+    """Host units in scope (under `region`) that a rule covers: who has the branches they should (3 queries)."""
+    rules = _rules()
+    units = scoped(HostUnit.objects.all(), user).select_related("region").order_by("region__path", "name", "id")
+    if region is not None:
+        units = units.filter(region__path__startswith=region.path)
+    present = defaultdict(list)
+    branches = Organization.objects.filter(host_unit__in=units.values("pk")).select_related("federation")
+    for branch in branches:
+        present[branch.host_unit_id].append(branch.federation)
+    kinds = {kind: KindCoverage(kind, label) for kind, label in HostUnitKind.choices}
+    for unit in units:
+        required = next((feds for low, feds in rules.get(unit.kind, []) if unit.head_count >= low), None)
+        if not required:
+            continue
+        row = UnitCoverage(unit, required, present[unit.pk])
+        tally = kinds[unit.kind]
+        tally.units += 1
+        if row.covered:
+            tally.covered += 1
+        else:
+            tally.gaps.append(row)
+    return Coverage(region, [k for k in kinds.values() if k.units])
+
+
+# Meetings and follow-ups ---------------------------------------------------------------------
+
+
+def meeting_list(*, user) -> QuerySet:
+    today = timezone.localdate()
+    return (
+        scoped(Meeting.objects.all(), user)
+        .select_related("host__federation", "region")
+        .prefetch_related("attendees")
+        .annotate(
+            decision_count=Count("decisions", distinct=True),
+            open_count=Count("decisions__follow_ups", filter=Q(decisions__follow_ups__status="open"), distinct=True),
+            overdue_count=Count(
+                "decisions__follow_ups",
+                filter=Q(decisions__follow_ups__status="open", decisions__follow_ups__due_date__lt=today),
+                distinct=True,
+            ),
+        )
+    )
+
+
+def meeting_decisions(meeting: Meeting) -> list[Decision]:
+    """The decisions with their follow-ups and assigned organizations: 2 queries."""
+    follow_ups = FollowUp.objects.select_related("organization__federation").order_by("due_date", "id")
+    return list(meeting.decisions.prefetch_related(Prefetch("follow_ups", queryset=follow_ups)))
+
+
+def follow_up_list(*, user, overdue_only: bool = False, today: dt.date | None = None) -> QuerySet:
+    today = today or timezone.localdate()
+    items = scoped(FollowUp.objects.all(), user).select_related("organization__federation", "decision__meeting__host")
+    if overdue_only:
+        items = items.filter(status=FollowUpStatus.OPEN, due_date__lt=today)
+    return items.order_by("status", "due_date", "id")
+
+
+def meetings_held(*, user, region: Region | None = None, start: dt.date, end: dt.date) -> dict[str, int]:
+    """Meetings held in [start, end] under `region`, per kind (for the scorecard)."""
+    meetings = scoped(Meeting.objects.all(), user).filter(held_on__gte=start, held_on__lte=end)
+    if region is not None:
+        meetings = meetings.filter(region__path__startswith=region.path)
+    return dict(meetings.values("kind").annotate(n=Count("pk")).values_list("kind", "n"))

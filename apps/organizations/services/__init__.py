@@ -11,6 +11,18 @@ from apps.organizations.services.checks import (
     ORGANIZATION_OUT_OF_SCOPE,
     REGION_OUT_OF_SCOPE,
 )
+from apps.organizations.services.cobuilding import (
+    ALREADY_THERE,
+    DUE_BEFORE_MEETING,
+    TOO_FEW_FEDERATIONS,
+    decision_add,
+    follow_up_add,
+    follow_up_complete,
+    follow_up_reopen,
+    follow_ups_remind_overdue,
+    joint_branch_establish,
+    meeting_create,
+)
 from apps.organizations.services.host_units import (
     HOST_UNIT_CREDIT_CODE,
     HOST_UNIT_CREDIT_CODE_TAKEN,
@@ -61,6 +73,16 @@ from apps.organizations.services.roles import (
 )
 
 __all__ = [
+    "ALREADY_THERE",
+    "DUE_BEFORE_MEETING",
+    "TOO_FEW_FEDERATIONS",
+    "decision_add",
+    "follow_up_add",
+    "follow_up_complete",
+    "follow_up_reopen",
+    "follow_ups_remind_overdue",
+    "joint_branch_establish",
+    "meeting_create",
     "HOST_UNIT_CREDIT_CODE",
     "HOST_UNIT_CREDIT_CODE_TAKEN",
     "HOST_UNIT_REGION_STRANDS_UNITS",
