@@ -38,7 +38,9 @@ def ensure_reference_data() -> None:
         migration = importlib.import_module("apps.organizations.migrations.0002_federations_and_role_groups")
         migration.create_federations(django_apps, None)
         migration.create_role_groups(django_apps, None)
-        cobuilding = importlib.import_module("apps.organizations.migrations.0005_coverage_rules_and_cobuilding_permissions")
+        cobuilding = importlib.import_module(
+            "apps.organizations.migrations.0005_coverage_rules_and_cobuilding_permissions"
+        )
         cobuilding.create_coverage_rules(django_apps, None)
         cobuilding.grant_role_permissions(django_apps, None)
         members = importlib.import_module("apps.members.migrations.0002_identity_tags_rules_and_role_permissions")
