@@ -1,4 +1,5 @@
-"""/api/v1/people/{id}/record/: 一人一档, one person's whole record across the apps.
+"""/api/v1/people/{id}/record/ (一人一档, one person's whole record across the apps) and
+/api/v1/scorecard/ (the 六共 scorecard of a region).
 
 apps.insights.selectors.person_record gathers it, one scoped query per section, and answers
 404 for a person outside the viewer's scope; an item outside the scope is simply absent, as
@@ -8,12 +9,18 @@ declared in qunzhi/api_urls.py before the router's.
 
 from __future__ import annotations
 
-from drf_spectacular.utils import extend_schema
+import datetime as dt
+from decimal import Decimal
+
+from django.utils import timezone
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers
+from rest_framework.exceptions import NotFound
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from apps.insights.scorecard import FIGURES, default_region, scorecard, scorecard_region
 from apps.insights.selectors import person_record
 from apps.members.models import Person
 
@@ -80,3 +87,120 @@ class PersonRecordView(APIView):
     @extend_schema(summary="一人一档", description=RECORD, responses=PersonRecordSerializer)
     def get(self, request, pk: int):
         return Response(PersonRecordSerializer(person_record(user=request.user, person_id=pk)).data)
+
+
+# The 六共 scorecard -------------------------------------------------------------------------
+
+SCORECARD = (
+    "六共指标：组织共建、阵地共用、资源共享、活动共办、服务共融、人才共育，由平台数据直接计算。"
+    "region 为区划 ID（默认您管辖范围的最上级），start、end 为统计区间（默认本年）。total 为该区划合计，"
+    "own_level 为本级（直属该区划、不属于任何下级区划的数据），children 为各下级区划；可加总的指标"
+    "total 等于 own_level 与 children 之和，比率由其分子分母计算，受益人数按人去重。只统计您管辖范围内的数据；"
+    "区划不在范围内时 404。"
+)
+
+
+class ScorecardQuerySerializer(serializers.Serializer):
+    region = serializers.IntegerField(required=False, help_text="区划 ID。")
+    start = serializers.DateField(required=False, help_text="统计开始日期（含），默认本年 1 月 1 日。")
+    end = serializers.DateField(required=False, help_text="统计结束日期（含），默认本年 12 月 31 日。")
+
+    def validate(self, data):
+        today = timezone.localdate()
+        data.setdefault("start", dt.date(today.year, 1, 1))
+        data.setdefault("end", dt.date(today.year, 12, 31))
+        if data["end"] < data["start"]:
+            raise serializers.ValidationError({"end": "结束日期不能早于开始日期。"})
+        if (data["end"] - data["start"]).days > 3660:
+            raise serializers.ValidationError({"end": "统计区间不能超过十年。"})
+        return data
+
+
+class ScorecardFigureSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    common = serializers.CharField(
+        help_text="所属“共”：organizations、venues、resources、activities、projects、talent。"
+    )
+    label = serializers.CharField()
+    unit = serializers.CharField()
+    is_share = serializers.BooleanField(help_text="是否为比率（百分比，由分子分母计算，不可加总）。")
+    headline = serializers.BooleanField(help_text="是否为该“共”的首要指标。")
+
+
+class ScorecardRegionSerializer(serializers.Serializer):
+    id = serializers.IntegerField(source="pk")
+    code = serializers.CharField()
+    name = serializers.CharField()
+    level = serializers.CharField()
+
+
+VALUE_SCHEMA = {"oneOf": [{"type": "integer"}, {"type": "string"}], "nullable": True}
+
+
+class ScorecardAreaSerializer(serializers.Serializer):
+    region = ScorecardRegionSerializer(allow_null=True)
+    label = serializers.CharField()
+    values = serializers.SerializerMethodField(
+        help_text="指标代码 → 数值：计数为整数，金额、时长和比率（百分数）为十进制字符串；没有分母的比率为 null。"
+    )
+
+    @extend_schema_field(
+        {
+            "type": "object",
+            "additionalProperties": {"oneOf": [{"type": "integer"}, {"type": "string"}], "nullable": True},
+        }
+    )
+    def get_values(self, area) -> dict:
+        return {code: str(value) if isinstance(value, Decimal) else value for code, value in area.values.items()}
+
+
+class ScorecardSerializer(serializers.Serializer):
+    region = ScorecardRegionSerializer()
+    start = serializers.DateField(source="period.start")
+    end = serializers.DateField(source="period.end")
+    figures = ScorecardFigureSerializer(many=True)
+    total = ScorecardAreaSerializer()
+    own_level = ScorecardAreaSerializer()
+    children = ScorecardAreaSerializer(many=True)
+
+
+class ScorecardView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        summary="六共指标",
+        description=SCORECARD,
+        parameters=[ScorecardQuerySerializer],
+        responses=ScorecardSerializer,
+    )
+    def get(self, request):
+        query = ScorecardQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        params = query.validated_data
+        if "region" in params:
+            region = scorecard_region(request.user, params["region"])
+        else:
+            region = default_region(request.user)
+            if region is None:
+                raise NotFound("您没有可查看的区划。")
+        card = scorecard(user=request.user, region=region, start=params["start"], end=params["end"])
+        figures = [
+            {
+                "code": f.code,
+                "common": f.common,
+                "label": f.label,
+                "unit": f.unit,
+                "is_share": f.share_of is not None,
+                "headline": f.headline,
+            }
+            for f in FIGURES
+        ]
+        data = {
+            "region": card.region,
+            "period": card.period,
+            "figures": figures,
+            "total": card.total,
+            "own_level": card.own_level,
+            "children": card.children,
+        }
+        return Response(ScorecardSerializer(data).data)

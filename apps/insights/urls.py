@@ -6,4 +6,5 @@ from apps.insights import views
 
 urlpatterns = [
     path("people/<int:pk>/record/", views.person_record, name="web-person-record"),
+    path("scorecard/", views.scorecard_dashboard, name="web-scorecard"),
 ]

@@ -1,0 +1,179 @@
+"""The 六共 scorecard on a hand-made 西宁市: each figure as worked out by hand, the region's additive
+figures the sum of its children's, shares weighed by size, and nothing outside the viewer's scope."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from apps.insights.scorecard import FIGURES, scorecard
+from apps.organizations import services as organization_services
+from apps.organizations.models import HostUnitKind, MeetingKind
+from apps.organizations.scoping import forget_scope
+from apps.talent import services as talent_services
+from apps.talent.rules import add_months
+from tests.factories import HostUnitFactory, federation, region, unit
+from tests.members.factories import PersonFactory
+from tests.projects.factories import ProjectFactory, served
+from tests.talent.factories import CourseFactory, attended, cadre
+
+pytestmark = pytest.mark.django_db
+
+TODAY = timezone.localdate()
+YEAR_START, YEAR_END = dt.date(TODAY.year, 1, 1), dt.date(TODAY.year, 12, 31)
+
+
+def _establish(host_unit, *codes):
+    for code in codes:
+        unit(host_unit.region.code, code)
+    return organization_services.joint_branch_establish(
+        host_unit=host_unit,
+        federations=[federation(code) for code in codes],
+        established_on=max(YEAR_START, TODAY - dt.timedelta(days=1)),
+    )
+
+
+@pytest.fixture
+def xining(qinghai):
+    """城东区 and 城中区 of 西宁市, each figure small enough to count on one's fingers."""
+    # 组织共建: a park of 城东 fully covered, an enterprise of 城中 missing the Youth League.
+    park = HostUnitFactory(name="东川园区", kind=HostUnitKind.INDUSTRIAL_PARK, region=region("630102"))
+    firm = HostUnitFactory(name="城中企业", kind=HostUnitKind.ENTERPRISE, region=region("630103"), head_count=140)
+    _establish(park, "union", "youth_league", "women", "science")
+    _establish(firm, "union", "women")
+    organization_services.meeting_create(
+        kind=MeetingKind.JOINT, title="城东区联席会议", held_on=TODAY, host=unit("630102", "union")
+    )
+    # 服务共融: two projects in 城东, one in 城中; one person served in both counties.
+    west_person, east_person = PersonFactory(name="城中受益", region=region("630103")), PersonFactory(name="城东受益")
+    east = ProjectFactory(name="城东甲")
+    ProjectFactory(name="城东乙", lead=unit("630102", "women"))
+    west = ProjectFactory(name="城中甲", lead=unit("630103", "union"), region=region("630103"))
+    served(east, east_person)
+    served(west, west_person)
+    # 人才共育: one course of 城东 with two sessions, three cadres at both; one exchange.
+    cadres = [cadre(name=f"学员{index}") for index in range(3)]
+    course = CourseFactory(title="城东培训", days_ago=3)
+    attended(course, cadres)
+    start = TODAY - dt.timedelta(days=1)
+    veteran = cadre(name="交流干部", since=TODAY - dt.timedelta(days=4 * 365))
+    talent_services.rotation_plan(
+        from_post=veteran.post,
+        to_organization=unit("630102", "women"),
+        title="挂职",
+        start_date=start,
+        end_date=add_months(start, 6),
+    )
+    return {"east": east, "west": west, "course": course}
+
+
+def _card(user, code="630100"):
+    return scorecard(user=user, region=region(code), start=YEAR_START, end=YEAR_END)
+
+
+def _by_child(card, figure: str) -> dict[str, object]:
+    return {area.label: area.value(figure) for area in card.children if area.value(figure)}
+
+
+def test_each_figure_is_what_was_counted_by_hand(province_admin, xining):
+    card = _card(province_admin)
+    total = card.total.values
+    assert total["joint_branches"] == 2 and _by_child(card, "joint_branches") == {"城东区": 1, "城中区": 1}
+    assert (total["coverable_units"], total["covered_units"], total["coverage_share"]) == (2, 1, Decimal("50.0"))
+    assert total["meetings"] == 1
+    assert total["projects"] == 3 and _by_child(card, "projects") == {"城东区": 2, "城中区": 1}
+    assert total["service_records"] == 2 and total["beneficiaries"] == 2
+    assert total["training_sessions"] == 2 and total["trainee_times"] == 6
+    assert (total["rotations"], total["exchanges"]) == (1, 1)
+
+
+def test_additive_figures_of_the_region_are_the_sum_of_its_children(province_admin, xining):
+    card = _card(province_admin)
+    for figure in FIGURES:
+        if figure.share_of or figure.distinct:
+            continue
+        parts = sum((area.value(figure.code) or 0) for area in [*card.children, card.own_level])
+        assert card.total.value(figure.code) == parts, figure.code
+
+
+def test_a_person_served_at_two_levels_is_one_beneficiary_of_the_city(province_admin, xining):
+    person = PersonFactory(name="两级受益")
+    citywide = ProjectFactory(
+        name="全市法律援助",
+        lead=unit("630100", "union"),
+        region=region("630100"),
+        policy_code="general",
+        content_code="legal_aid",
+        service_codes=["legal_consultation"],
+    )
+    served(xining["east"], person)
+    served(citywide, person)
+    card = _card(province_admin)
+    assert _by_child(card, "beneficiaries") == {"城东区": 2, "城中区": 1}
+    assert card.own_level.value("beneficiaries") == 1
+    assert card.total.value("beneficiaries") == 3  # 城东受益, 城中受益, 两级受益: not 4
+
+
+def test_a_county_viewer_sees_only_its_own_county(county_staff, xining):
+    card = _card(county_staff)
+    assert [area.label for area in card.children] == ["城东区"]
+    assert card.total.value("projects") == 2 and card.total.value("joint_branches") == 1
+    assert card.total.value("coverable_units") == 1
+
+
+def test_the_scorecard_costs_the_same_queries_for_a_small_and_a_bigger_region(province_admin, xining):
+    forget_scope(province_admin)  # each card as a fresh request reads it
+    with CaptureQueriesContext(connection) as small:
+        _card(province_admin, "630102")
+    for index in range(3):
+        ProjectFactory(name=f"更多{index}", lead=unit("630103", "women"), region=region("630103"))
+    forget_scope(province_admin)
+    with CaptureQueriesContext(connection) as big:
+        _card(province_admin, "630000")
+    assert len(small) == len(big)
+
+
+# The doors ---------------------------------------------------------------------------------------
+
+
+def test_the_api_answers_for_the_viewers_scope_and_404_outside(county_staff, other_county_staff, xining):
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    client.force_authenticate(county_staff)
+    body = client.get("/api/v1/scorecard/").json()  # the top of the scope: 城东区
+    assert body["region"]["code"] == "630102" and body["total"]["values"]["projects"] == 2
+    assert body["total"]["values"]["coverage_share"] == "100.0"
+    assert {f["code"] for f in body["figures"]} >= {"joint_branches", "trainee_times", "grassroots_share"}
+    city = client.get("/api/v1/scorecard/", {"region": region("630100").pk})
+    assert city.status_code == 404  # above the county: not in scope
+    bad = client.get("/api/v1/scorecard/", {"start": "2026-05-01", "end": "2026-01-01"})
+    assert bad.status_code == 400 and "结束日期不能早于开始日期" in bad.json()["end"][0]
+    client.force_authenticate(other_county_staff)
+    assert client.get("/api/v1/scorecard/", {"region": region("630102").pk}).status_code == 404
+    assert APIClient().get("/api/v1/scorecard/").status_code == 401
+
+
+def test_the_dashboard_drills_down_from_the_city_to_a_county_and_exports(client, province_admin, xining):
+    from io import BytesIO
+
+    from django.urls import reverse
+    from openpyxl import load_workbook
+
+    client.force_login(province_admin)
+    url = reverse("web-scorecard")
+    page = client.get(url, {"region": region("630100").pk}).content.decode()
+    assert 'id="scorecard-cards"' in page and page.count('class="card h-100 qz-common"') == 6
+    assert f'href="?region={region("630102").pk}&amp;year=' in page and 'id="children-data"' in page
+    county = client.get(url, {"region": region("630102").pk}).content.decode()
+    assert "六共指标：城东区" in county and "西宁市</a>" in county  # the breadcrumb leads back up
+    export = client.get(url, {"region": region("630100").pk, "format": "xlsx"})
+    rows = list(load_workbook(BytesIO(export.content)).active.iter_rows(values_only=True))
+    assert rows[1][0] == "西宁市" and {row[0] for row in rows} >= {"城东区", "城中区", "西宁市本级"}
+    assert client.get(url, {"region": "x"}).status_code == 404
+    assert client.get(url, {"year": "abc"}).status_code == 200
