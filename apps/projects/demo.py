@@ -149,7 +149,75 @@ def _spending() -> None:
     )
 
 
+# The rest of the province: the practice counts over 100 collaborative projects a year. One per
+# county and content below, each led by one federation with two others taking part.
+# content, policy, nature, services, lead federation, partner federations
+PROVINCE_CONTENTS = [
+    ("warm_heart", "warm_kang", "care", ["kang_retrofit"], "union", ["women", "red_cross"]),
+    ("skills_contest", "skills_contest", "achievement", ["skills_contest_entry"], "youth_league", ["union", "science"]),
+    ("family_education", "family_education", "quality", ["family_guidance"], "women", ["youth_league", "science"]),
+    ("barrier_free", "barrier_free", "care", ["barrier_free_home"], "disabled", ["women", "red_cross"]),
+    ("legal_aid", "legal_aid", "rights", ["legal_consultation"], "union", ["women", "youth_league"]),
+    (
+        "employment",
+        "employment",
+        "achievement",
+        ["skills_training", "job_referral"],
+        "youth_league",
+        ["union", "women"],
+    ),
+    ("health", "health", "care", ["health_check"], "red_cross", ["women", "disabled"]),
+]
+PROVINCE_POLICIES = [
+    ("legal_aid", "职工法律援助服务标准", "法律援助工作办法（示例）", "困难职工法律援助应援尽援。"),
+    ("employment", "就业创业服务补助标准", "就业创业促进办法（示例）", "每人每年职业技能培训补贴不超过 2000 元。"),
+    ("health", "群众健康服务规范", "健康服务进基层实施方案（示例）", "困难群众每年免费体检一次。"),
+]
+PROVINCE_PROJECTS = 104
+PROVINCE_YEAR = 2026
+
+
+def _province_projects() -> int:
+    """104 collaborative projects over Qinghai's counties outside 城东区, running through 2026."""
+    counties = list(Region.objects.filter(level="county").exclude(code="630102").order_by("code"))
+    first = f"{counties[0].name}{ContentCategory.objects.get(code=PROVINCE_CONTENTS[0][0]).name}协作项目"
+    if ServiceProject.objects.filter(name=first).exists():
+        return 0
+    for code, name, document, standard in PROVINCE_POLICIES:
+        PolicyStandard.objects.get_or_create(
+            code=code, defaults={"name": name, "document": document, "standard": standard}
+        )
+    policies, natures = _policies(), {n.code: n for n in WorkNature.objects.all()}
+    contents = {c.code: c for c in ContentCategory.objects.all()}
+    services = {s.code: s for s in ServiceType.objects.all()}
+    units = {
+        (o.region_id, o.federation.code): o
+        for o in Organization.objects.filter(region__in=counties, host_unit__isnull=True).select_related("federation")
+    }
+    created = 0
+    for index in range(PROVINCE_PROJECTS):
+        county = counties[index % len(counties)]
+        content, policy, nature, offered, lead, partners = PROVINCE_CONTENTS[index % len(PROVINCE_CONTENTS)]
+        project = project_create(
+            name=f"{county.name}{contents[content].name}协作项目",
+            lead_organization=units[(county.pk, lead)],
+            policy_standard=policies[policy],
+            work_nature=natures[nature],
+            content_category=contents[content],
+            service_types=[services[code] for code in offered],
+            region=county,
+            start_date=dt.date(PROVINCE_YEAR, 3, 1),
+            end_date=dt.date(PROVINCE_YEAR, 12, 31),
+            participants=[(units[(county.pk, code)], ProjectRole.PARTNER) for code in partners],
+            description="群团协作项目（演示）",
+        )
+        project_set_status(project=project, action="start")
+        created += 1
+    return created
+
+
 def seed() -> list[str]:
+    province = _province_projects()
     region = Region.objects.get(code="630102")
     created = _projects(region)
     served = _served(region)
@@ -158,4 +226,7 @@ def seed() -> list[str]:
     if len(contests) >= 2 and not ServiceProject.objects.filter(bundle__name=BUNDLE).exists():
         lead = Organization.objects.get(name="共青团西宁市城东区委员会")
         bundle_create(name=BUNDLE, lead_organization=lead, projects=contests)
-    return [f"演示服务项目新增 {created} 个（含 1 个捆绑项目和 2 组可捆绑建议），服务记录新增 {served} 条。"]
+    return [
+        f"演示服务项目：城东区新增 {created} 个（含 1 个捆绑项目和 2 组可捆绑建议），服务记录新增 {served} 条；"
+        f"全省其他县区协作项目新增 {province} 个。"
+    ]

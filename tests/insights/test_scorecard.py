@@ -177,3 +177,17 @@ def test_the_dashboard_drills_down_from_the_city_to_a_county_and_exports(client,
     assert rows[1][0] == "西宁市" and {row[0] for row in rows} >= {"城东区", "城中区", "西宁市本级"}
     assert client.get(url, {"region": "x"}).status_code == 404
     assert client.get(url, {"year": "abc"}).status_code == 200
+
+
+def test_the_demo_provinces_scorecard_shows_the_seeds_figures(province_admin):
+    """100+ collaborative projects, 43 trainings, ≥2,700 trainee-times, ≥80 % to the grassroots."""
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    call_command("seed_demo", stdout=StringIO())
+    card = scorecard(user=province_admin, region=region("630000"), start=dt.date(2026, 1, 1), end=dt.date(2026, 12, 31))
+    total = card.total.values
+    assert total["projects"] >= 100
+    assert total["training_sessions"] == 43 and total["trainee_times"] >= 2700
+    assert total["grassroots_share"] >= 80
