@@ -5,9 +5,10 @@ from rest_framework.routers import DefaultRouter
 from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
 
 from apps.activities import api as activities
-from apps.insights.api import PersonRecordView
+from apps.insights.api import PersonRecordView, ScorecardView
 from apps.members import api as members
 from apps.organizations import api as organizations
+from apps.organizations import api_cobuilding as cobuilding
 from apps.projects import api as projects
 from apps.resources import api as resources
 from apps.talent import api as talent
@@ -19,6 +20,10 @@ router.register("federations", organizations.FederationViewSet, basename="federa
 router.register("organizations", organizations.OrganizationViewSet, basename="organization")
 router.register("host-units", organizations.HostUnitViewSet, basename="host-unit")
 router.register("deletions", organizations.DeletionViewSet, basename="deletion")
+router.register("joint-branches", cobuilding.JointBranchViewSet, basename="joint-branch")
+router.register("coverage", cobuilding.CoverageViewSet, basename="coverage")
+router.register("meetings", cobuilding.MeetingViewSet, basename="meeting")
+router.register("follow-ups", cobuilding.FollowUpViewSet, basename="follow-up")
 router.register("people", members.PersonViewSet, basename="person")
 router.register("memberships", members.MembershipViewSet, basename="membership")
 router.register("cadre-posts", members.CadrePostViewSet, basename="cadre-post")
@@ -53,6 +58,7 @@ urlpatterns = [
     path("auth/token/refresh/", TokenRefreshView.as_view(), name="token-refresh"),
     # 一人一档 is insights' (which reads every app), under people/ without apps/members knowing of it.
     path("people/<int:pk>/record/", PersonRecordView.as_view(), name="person-record"),
+    path("scorecard/", ScorecardView.as_view(), name="scorecard"),
     # The one door open without an account: a certificate's code, checked by anyone holding it.
     path("certificates/verify/", talent.CertificateVerifyView.as_view(), name="certificate-verify"),
     *router.urls,

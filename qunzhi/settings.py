@@ -231,6 +231,7 @@ SPECTACULAR_SETTINGS = {
         "OrganizationLevelEnum": "apps.organizations.models.OrganizationLevel",
         # …and a `kind`.
         "HostUnitKindEnum": "apps.organizations.models.HostUnitKind",
+        "MeetingKindEnum": "apps.organizations.models.MeetingKind",
         "VenueKindEnum": "apps.venues.models.VenueKind",
         "RoomKindEnum": "apps.venues.models.RoomKind",
         "CenterKindEnum": "apps.resources.models.CenterKind",

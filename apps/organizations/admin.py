@@ -336,3 +336,7 @@ class ScopedUserAdmin(ScopedAdminMixin, UserAdmin):
         any_role = RoleAssignment.objects.filter(user=OuterRef("pk"))
         role_in_scope = scoped(RoleAssignment.objects.all(), request.user).filter(user=OuterRef("pk"))
         return users.filter(is_superuser=False).filter(Exists(role_in_scope) | ~Exists(any_role))
+
+
+# Co-building (joint branches, meetings, follow-ups) registers its admins in its own module.
+from apps.organizations import admin_cobuilding  # noqa: E402, F401

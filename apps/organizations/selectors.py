@@ -176,6 +176,7 @@ class KindCoverage:
 class Coverage:
     region: Region | None
     kinds: list[KindCoverage]
+    rows: list[UnitCoverage] = field(default_factory=list)  # every unit a rule covers
 
     @property
     def units(self) -> int:
@@ -214,18 +215,20 @@ def coverage(*, user, region: Region | None = None) -> Coverage:
     for branch in branches:
         present[branch.host_unit_id].append(branch.federation)
     kinds = {kind: KindCoverage(kind, label) for kind, label in HostUnitKind.choices}
+    rows = []
     for unit in units:
         required = next((feds for low, feds in rules.get(unit.kind, []) if unit.head_count >= low), None)
         if not required:
             continue
         row = UnitCoverage(unit, required, present[unit.pk])
+        rows.append(row)
         tally = kinds[unit.kind]
         tally.units += 1
         if row.covered:
             tally.covered += 1
         else:
             tally.gaps.append(row)
-    return Coverage(region, [k for k in kinds.values() if k.units])
+    return Coverage(region, [k for k in kinds.values() if k.units], rows)
 
 
 # Meetings and follow-ups ---------------------------------------------------------------------

@@ -3,6 +3,7 @@
 from django.urls import path
 
 from apps.organizations import views
+from apps.organizations import views_cobuilding as cobuilding
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -12,4 +13,15 @@ urlpatterns = [
     path("organizations/<int:pk>/", views.organization_detail, name="web-organization-detail"),
     path("host-units/", views.host_unit_list, name="web-host-unit-list"),
     path("host-units/<int:pk>/", views.host_unit_detail, name="web-host-unit-detail"),
+    # Co-building (组织共建): joint branches, coverage, joint meetings and their follow-ups.
+    path("organizations/joint-branches/", cobuilding.joint_branch_list, name="web-joint-branch-list"),
+    path("organizations/joint-branches/new/", cobuilding.joint_branch_establish, name="web-joint-branch-establish"),
+    path("organizations/coverage/", cobuilding.coverage, name="web-coverage"),
+    path("organizations/meetings/", cobuilding.meeting_list, name="web-meeting-list"),
+    path("organizations/meetings/new/", cobuilding.meeting_create, name="web-meeting-create"),
+    path("organizations/meetings/<int:pk>/", cobuilding.meeting_detail, name="web-meeting-detail"),
+    path("organizations/decisions/<int:pk>/follow-ups/", cobuilding.follow_up_add, name="web-follow-up-add"),
+    path("organizations/follow-ups/", cobuilding.follow_up_list, name="web-follow-up-list"),
+    path("organizations/follow-ups/<int:pk>/complete/", cobuilding.follow_up_complete, name="web-follow-up-complete"),
+    path("organizations/follow-ups/<int:pk>/reopen/", cobuilding.follow_up_reopen, name="web-follow-up-reopen"),
 ]
