@@ -15,6 +15,7 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from apps.organizations import services
+from apps.organizations.forms_cobuilding import DECISION_MISSING, ROW_INCOMPLETE
 from apps.organizations.models import (
     FollowUp,
     FollowUpStatus,
@@ -25,7 +26,6 @@ from apps.organizations.models import (
     Organization,
 )
 from apps.organizations.services.cobuilding import RESULT_REQUIRED, TOO_FEW_FEDERATIONS
-from apps.organizations.views_cobuilding import DECISION_MISSING, ROW_INCOMPLETE
 from tests.factories import HostUnitFactory, federation, region, unit
 
 pytestmark = pytest.mark.django_db
