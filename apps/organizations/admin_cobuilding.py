@@ -113,6 +113,29 @@ class ScopedManyToManyMixin:
         return super().formfield_for_manytomany(db_field, request, **kwargs)
 
 
+class RecordAfterAddMixin:
+    """Added through a service (`add_fields`), then kept as a record (`record_fields`): never
+    edited, deleted or imported in place — what changes afterwards has its own service."""
+
+    add_fields: tuple = ()
+    record_fields: tuple = ()
+
+    def get_fields(self, request, obj=None):
+        return self.add_fields if obj is None else self.record_fields
+
+    def get_readonly_fields(self, request, obj=None):
+        return () if obj is None else self.record_fields
+
+    def has_change_permission(self, request, obj=None):
+        return False if obj is not None else super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_import_permission(self, request):
+        return False
+
+
 # Coverage rules -----------------------------------------------------------------------------
 
 
@@ -172,7 +195,7 @@ class JointBranchRegionFilter(RegionSubtreeFilter):
 
 
 @admin.register(JointBranch)
-class JointBranchAdmin(ScopedAdminMixin, ServiceImportExportMixin, ServiceAdmin):
+class JointBranchAdmin(RecordAfterAddMixin, ScopedAdminMixin, ServiceImportExportMixin, ServiceAdmin):
     form = JointBranchForm
     resource_classes = [JointBranchResource]
     list_display = ("host_unit", "host_unit_kind", "region", "established_on", "branch_list", "members")
@@ -182,27 +205,13 @@ class JointBranchAdmin(ScopedAdminMixin, ServiceImportExportMixin, ServiceAdmin)
     autocomplete_fields = ("host_unit",)
     show_full_result_count = False
 
+    # No service changes a joint branch afterwards: its branches live on as organizations.
+    add_fields = ("host_unit", "federations", "established_on", "note")
     record_fields = ("host_unit", "established_on", "branch_list", "members", "note", "created_by", "created_at")
 
     def get_queryset(self, request):
         # Scoped, each branch with the members it brings (the selector the pages use).
         return selectors.joint_branch_list(user=request.user)
-
-    def get_fields(self, request, obj=None):
-        return ("host_unit", "federations", "established_on", "note") if obj is None else self.record_fields
-
-    def get_readonly_fields(self, request, obj=None):
-        return () if obj is None else self.record_fields
-
-    def has_change_permission(self, request, obj=None):
-        # No service changes a joint branch: its branches live on as organizations.
-        return False if obj is not None else super().has_change_permission(request, obj)
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    def has_import_permission(self, request):
-        return False  # set up on the page, where every federation's branch is checked together
 
     @admin.display(description="单位类型", ordering="host_unit__kind")
     def host_unit_kind(self, joint: JointBranch) -> str:
@@ -291,7 +300,9 @@ class MeetingRegionFilter(RegionSubtreeFilter):
 
 
 @admin.register(Meeting)
-class MeetingAdmin(ScopedAdminMixin, ScopedManyToManyMixin, ServiceImportExportMixin, ServiceAdmin):
+class MeetingAdmin(
+    RecordAfterAddMixin, ScopedAdminMixin, ScopedManyToManyMixin, ServiceImportExportMixin, ServiceAdmin
+):
     form = MeetingForm
     inlines = (DecisionInline,)
     resource_classes = [MeetingResource]
@@ -312,6 +323,8 @@ class MeetingAdmin(ScopedAdminMixin, ScopedManyToManyMixin, ServiceImportExportM
     autocomplete_fields = ("host", "attendees")
     show_full_result_count = False
 
+    # Read once held: its follow-ups are reported done on their own (the actions there).
+    add_fields = ("kind", "title", "held_on", "host", "attendees", "minutes", "decisions")
     record_fields = (
         "kind",
         "title",
@@ -329,26 +342,8 @@ class MeetingAdmin(ScopedAdminMixin, ScopedManyToManyMixin, ServiceImportExportM
         # Scoped (attending units included), with each meeting's decision and follow-up counts.
         return selectors.meeting_list(user=request.user)
 
-    def get_fields(self, request, obj=None):
-        if obj is None:
-            return ("kind", "title", "held_on", "host", "attendees", "minutes", "decisions")
-        return self.record_fields
-
-    def get_readonly_fields(self, request, obj=None):
-        return () if obj is None else self.record_fields
-
     def get_inlines(self, request, obj):
         return self.inlines if obj is not None else ()
-
-    def has_change_permission(self, request, obj=None):
-        # Read once held: its follow-ups are reported done on their own (the actions there).
-        return False if obj is not None else super().has_change_permission(request, obj)
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    def has_import_permission(self, request):
-        return False
 
     @admin.display(description="参会单位")
     def attendee_list(self, meeting: Meeting) -> str:
@@ -467,7 +462,7 @@ def reopen_selected(modeladmin, request, queryset):
 
 
 @admin.register(FollowUp)
-class FollowUpAdmin(ScopedAdminMixin, ServiceImportExportMixin, ServiceAdmin):
+class FollowUpAdmin(RecordAfterAddMixin, ScopedAdminMixin, ServiceImportExportMixin, ServiceAdmin):
     form = FollowUpForm
     resource_classes = [FollowUpResource]
     actions = (complete_selected, reopen_selected)
@@ -493,6 +488,8 @@ class FollowUpAdmin(ScopedAdminMixin, ServiceImportExportMixin, ServiceAdmin):
     autocomplete_fields = ("decision", "organization")
     show_full_result_count = False
 
+    # An item is reported done or reopened by the actions (the services), never edited in place.
+    add_fields = ("decision", "organization", "task", "due_date")
     record_fields = (
         "meeting_link",
         "decision",
@@ -510,22 +507,6 @@ class FollowUpAdmin(ScopedAdminMixin, ServiceImportExportMixin, ServiceAdmin):
 
     def get_queryset(self, request):
         return selectors.follow_up_list(user=request.user)
-
-    def get_fields(self, request, obj=None):
-        return ("decision", "organization", "task", "due_date") if obj is None else self.record_fields
-
-    def get_readonly_fields(self, request, obj=None):
-        return () if obj is None else self.record_fields
-
-    def has_change_permission(self, request, obj=None):
-        # An item is reported done or reopened by the actions (the services), never edited in place.
-        return False if obj is not None else super().has_change_permission(request, obj)
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    def has_import_permission(self, request):
-        return False
 
     @admin.display(description="会议", ordering="decision__meeting__held_on")
     def meeting(self, item: FollowUp) -> str:
