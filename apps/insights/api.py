@@ -20,7 +20,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from apps.insights.scorecard import FIGURES, default_region, scorecard, scorecard_region
+from apps.insights.scorecard import FIGURES, default_region, scorecard, scorecard_region, scorecard_trend
 from apps.insights.selectors import person_record
 from apps.members.models import Person
 
@@ -154,6 +154,14 @@ class ScorecardAreaSerializer(serializers.Serializer):
         return {code: str(value) if isinstance(value, Decimal) else value for code, value in area.values.items()}
 
 
+class ScorecardTrendSerializer(serializers.Serializer):
+    months = serializers.ListField(child=serializers.CharField(), help_text="统计区间内的月份（YYYY-MM）。")
+    series = serializers.DictField(
+        child=serializers.ListField(child=serializers.IntegerField()),
+        help_text="指标代码 → 各月数值，与 months 一一对应（会议、功能室使用、活动、服务人次、参训人次）。",
+    )
+
+
 class ScorecardSerializer(serializers.Serializer):
     region = ScorecardRegionSerializer()
     start = serializers.DateField(source="period.start")
@@ -162,6 +170,7 @@ class ScorecardSerializer(serializers.Serializer):
     total = ScorecardAreaSerializer()
     own_level = ScorecardAreaSerializer()
     children = ScorecardAreaSerializer(many=True)
+    trend = ScorecardTrendSerializer()
 
 
 class ScorecardView(APIView):
@@ -184,6 +193,7 @@ class ScorecardView(APIView):
             if region is None:
                 raise NotFound("您没有可查看的区划。")
         card = scorecard(user=request.user, region=region, start=params["start"], end=params["end"])
+        trend = scorecard_trend(user=request.user, region=region, start=params["start"], end=params["end"])
         figures = [
             {
                 "code": f.code,
@@ -202,5 +212,6 @@ class ScorecardView(APIView):
             "total": card.total,
             "own_level": card.own_level,
             "children": card.children,
+            "trend": {"months": trend.labels(), "series": trend.series},
         }
         return Response(ScorecardSerializer(data).data)

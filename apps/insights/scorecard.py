@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db.models import Case, Count, DurationField, ExpressionWrapper, F, Q, QuerySet, Sum, When
-from django.db.models.functions import Substr
+from django.db.models.functions import Substr, TruncMonth
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
@@ -455,6 +455,57 @@ def scorecard(*, user, region: Region, start: dt.date, end: dt.date) -> Scorecar
             else:
                 area.values.setdefault(figure.code, 0)
     return Scorecard(region=region, period=period, total=total, children=list(areas.values()), own_level=own)
+
+
+# The figures drawn month by month, and the date each one's rows fall on.
+TREND = {
+    "meetings": "held_on",
+    "bookings": "start",
+    "joint_activities": "start",
+    "led_activities": "start",
+    "service_records": "date",
+    "trainee_times": "session__starts_at",
+}
+
+
+@dataclass
+class Trend:
+    months: list[dt.date]
+    series: dict[str, list[int]]
+
+    def labels(self) -> list[str]:
+        return [f"{month:%Y-%m}" for month in self.months]
+
+
+def _months(period: Period) -> list[dt.date]:
+    month, months = period.start.replace(day=1), []
+    while month <= period.end:
+        months.append(month)
+        month = (month + dt.timedelta(days=32)).replace(day=1)
+    return months
+
+
+def scorecard_trend(*, user, region: Region, start: dt.date, end: dt.date) -> Trend:
+    """The TREND figures of the region per month of the period: one grouped query each."""
+    period = Period(start, end)
+    months = _months(period)
+    series = {}
+    for code, date_field in TREND.items():
+        figure = BY_CODE[code]
+        rows = figure.rows(user, period).filter(**{f"{figure.path}__startswith": region.path})
+        grouped = (
+            rows.order_by()
+            .annotate(month=TruncMonth(date_field))
+            .values("month")
+            .annotate(value=figure.aggregate())
+            .values_list("month", "value")
+        )
+        by_month = {}
+        for month, value in grouped:
+            key = month.date() if isinstance(month, dt.datetime) else month
+            by_month[key] = by_month.get(key, 0) + value
+        series[code] = [by_month.get(month, 0) for month in months]
+    return Trend(months, series)
 
 
 def default_region(user) -> Region | None:

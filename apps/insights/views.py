@@ -19,7 +19,15 @@ from openpyxl.styles import Font
 
 from apps.core.access import signed_in
 from apps.insights import selectors
-from apps.insights.scorecard import COMMONS, FIGURES, default_region, scorecard, scorecard_region
+from apps.insights.scorecard import (
+    BY_CODE,
+    COMMONS,
+    FIGURES,
+    default_region,
+    scorecard,
+    scorecard_region,
+    scorecard_trend,
+)
 from apps.organizations.models import Region
 from apps.organizations.scoping import scoped
 
@@ -99,6 +107,11 @@ def scorecard_dashboard(request: HttpRequest) -> HttpResponse:
         for code, title in COMMONS
     ]
     table_figures = [f for f in FIGURES if f.headline or f.code in TABLE_EXTRA]
+    trend = scorecard_trend(user=user, region=region, start=card.period.start, end=card.period.end)
+    trend_chart = {
+        "months": trend.labels(),
+        "series": [{"name": BY_CODE[code].label, "values": values} for code, values in trend.series.items()],
+    }
     chart = {
         "regions": [area.label for area in card.children],
         "figures": [
@@ -125,6 +138,7 @@ def scorecard_dashboard(request: HttpRequest) -> HttpResponse:
             "own_row": [card.own_level.value(f.code) for f in table_figures],
             "total_row": [card.total.value(f.code) for f in table_figures],
             "chart": chart,
+            "trend_chart": trend_chart,
         },
     )
 

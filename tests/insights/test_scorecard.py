@@ -191,3 +191,20 @@ def test_the_demo_provinces_scorecard_shows_the_seeds_figures(province_admin):
     assert total["projects"] >= 100
     assert total["training_sessions"] == 43 and total["trainee_times"] >= 2700
     assert total["grassroots_share"] >= 80
+
+
+def test_the_trend_counts_each_month_and_costs_one_query_per_figure(province_admin, xining):
+    from apps.insights.scorecard import TREND, scorecard_trend
+
+    organization_services.meeting_create(
+        kind=MeetingKind.REGULAR, title="西宁市工作例会", held_on=YEAR_START, host=unit("630100", "union")
+    )
+    city = region("630100")
+    forget_scope(province_admin)
+    with CaptureQueriesContext(connection) as queries:
+        trend = scorecard_trend(user=province_admin, region=city, start=YEAR_START, end=YEAR_END)
+    assert len(queries) == len(TREND) + 1  # and the viewer's scope
+    assert len(trend.months) == 12 and trend.labels()[0] == f"{TODAY.year}-01"
+    meetings = trend.series["meetings"]
+    assert meetings[0] == 1 and meetings[TODAY.month - 1] == (2 if TODAY.month == 1 else 1)
+    assert sum(trend.series["trainee_times"]) == 6
