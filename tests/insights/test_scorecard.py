@@ -208,3 +208,64 @@ def test_the_trend_counts_each_month_and_costs_one_query_per_figure(province_adm
     meetings = trend.series["meetings"]
     assert meetings[0] == 1 and meetings[TODAY.month - 1] == (2 if TODAY.month == 1 else 1)
     assert sum(trend.series["trainee_times"]) == 6
+
+
+def test_room_use_and_the_grassroots_share_as_worked_out_by_hand(province_admin, qinghai):
+    """A room of 城东区 contributed by the union, booked once by the union and once by the women's
+    federation (co-use); the city union's fund spends 800 of 1000 on the grassroots, 城东's 0 of 100."""
+    from apps.resources import services as resource_services
+    from apps.resources.models import EntryKind, ExpenseCategory, Fund, FundKind
+    from apps.venues import services as venue_services
+    from tests.venues.factories import make_room, make_venue
+
+    room = make_room(make_venue("630102"), contributed_by="union")
+    now = timezone.now()
+    day = timezone.localdate(now) + dt.timedelta(days=1)
+    while day.weekday() == 6:  # the venue closes on Sundays
+        day += dt.timedelta(days=1)
+    for organization, (start, end) in ((unit("630102", "union"), (9, 10)), (unit("630102", "women"), (14, 16))):
+        venue_services.booking_create(
+            room=room,
+            organization=organization,
+            start=timezone.make_aware(dt.datetime.combine(day, dt.time(start))),
+            end=timezone.make_aware(dt.datetime.combine(day, dt.time(end))),
+            purpose="议事",
+            attendees=5,
+            contact_name="测试",
+            now=now,
+        )
+
+    def spend(owner, entries):
+        fund = resource_services.fund_save(fund=Fund(name="工会经费", kind=FundKind.OWN, owner=owner, year=TODAY.year))
+        for index, (kind, amount, category, receiver) in enumerate(entries):
+            resource_services.ledger_entry_create(
+                fund=fund,
+                kind=kind,
+                amount=Decimal(amount),
+                date=YEAR_START,
+                voucher_number=f"V-{index}",
+                category=ExpenseCategory.objects.get(code=category) if category else None,
+                receiving_organization=receiver,
+            )
+
+    spend(unit("630100", "union"), [
+        (EntryKind.INCOME, "1000", None, None),
+        (EntryKind.EXPENDITURE, "300", "grassroots_service", None),
+        (EntryKind.ALLOCATION, "500", "administration", unit("630102", "union")),
+        (EntryKind.EXPENDITURE, "200", "administration", None),
+    ])  # fmt: skip
+    spend(unit("630102", "union"), [(EntryKind.INCOME, "100", None, None),
+                                    (EntryKind.EXPENDITURE, "100", "administration", None)])  # fmt: skip
+    card = _card(province_admin)
+    east = next(area for area in card.children if area.label == "城东区")
+    if day.year == TODAY.year:  # the bookings fall in this year's period
+        assert (east.value("bookings"), east.value("co_use_bookings"), east.value("co_use_share")) == (
+            2,
+            1,
+            Decimal("50.0"),
+        )
+        assert east.value("booked_hours") == Decimal("3.0") and card.total.value("venues") == 1
+    assert card.own_level.value("grassroots_share") == Decimal("80.0")
+    assert east.value("grassroots_share") == Decimal("0.0")
+    assert (card.total.value("grassroots_spent"), card.total.value("fund_spent")) == (Decimal("800"), Decimal("1100"))
+    assert card.total.value("grassroots_share") == Decimal("72.7")  # weighed by size, not the mean of 80 and 0
