@@ -1,14 +1,9 @@
-"""Forms of the co-building pages (they only parse; the rules live in the services) and the
-helpers the views share to show a service's refusal on them."""
+"""Forms of the co-building pages: they only parse; the rules live in the services."""
 
 from __future__ import annotations
 
 from django import forms
-from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
 
-from apps.core.access import NO_PERMISSION
 from apps.organizations import selectors
 from apps.organizations.models import (
     Federation,
@@ -24,21 +19,6 @@ DECISION_ROWS = 5
 FOLLOW_UP_ROWS = 3
 DATE_INPUT = "%Y-%m-%d"
 FOLLOW_UP_STATES = [("open", "办理中"), ("overdue", "已逾期"), ("done", "已办结"), ("all", "全部")]
-
-
-def forbidden(request: HttpRequest) -> HttpResponse:
-    return render(request, "403.html", {"reason": NO_PERMISSION}, status=403)
-
-
-def add_service_errors(form: forms.Form, error: ValidationError, *, aliases: dict[str, str] | None = None) -> None:
-    """A service's {field: message} onto the form's fields; any other key above the form."""
-    aliases = aliases or {}
-    if hasattr(error, "error_dict"):
-        for name, errors in error.error_dict.items():
-            name = aliases.get(name, name)
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
 
 
 def _date(label: str, **kwargs) -> forms.DateField:

@@ -22,6 +22,7 @@ from openpyxl.styles import Font
 
 from apps.core.access import permission, signed_in
 from apps.core.exceptions import ConflictError
+from apps.core.refusals import add_service_errors, forbidden
 from apps.organizations import selectors, services
 from apps.organizations.forms_cobuilding import (
     CoverageForm,
@@ -31,8 +32,6 @@ from apps.organizations.forms_cobuilding import (
     MeetingFilterForm,
     MeetingForm,
     OrganizationPick,
-    add_service_errors,
-    forbidden,
 )
 from apps.organizations.models import (
     Decision,

@@ -17,8 +17,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from apps.core.access import NO_PERMISSION, permission, signed_in
+from apps.core.access import permission, signed_in
 from apps.core.exceptions import ConflictError
+from apps.core.refusals import add_service_errors, errors_to_messages, forbidden
 from apps.members import selectors as member_selectors
 from apps.organizations.scoping import scoped
 from apps.organizations.views import paginate, render_results
@@ -52,26 +53,6 @@ MEMBER_REMOVED = "“{name}”已退出捆绑项目，它的服务记录仍留�
 MEMBER_ADDED = "“{name}”已加入捆绑项目。"
 # Where a service's field has another name on the page.
 GOAL_FIELDS = {"target": "goal_target", "service_type": "goal_service_type", "metric": "goal_metric"}
-
-
-def _forbidden(request: HttpRequest) -> HttpResponse:
-    return render(request, "403.html", {"reason": NO_PERMISSION}, status=403)
-
-
-def _add_service_errors(form, error: ValidationError, *, aliases: dict[str, str] | None = None) -> None:
-    """A service's {field: message} onto the form's fields; any other key above the form."""
-    aliases = aliases or {}
-    if hasattr(error, "error_dict"):
-        for name, errors in error.error_dict.items():
-            name = aliases.get(name, name)
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
-
-
-def _errors_to_messages(request: HttpRequest, error: ValidationError) -> None:
-    for message in error.messages:
-        messages.error(request, message)
 
 
 def _project(user, pk: int) -> ServiceProject:
@@ -113,9 +94,9 @@ def project_create(request: HttpRequest) -> HttpResponse:
             try:
                 project = services.project_create(actor=user, **form.project_arguments())
             except ValidationError as error:
-                _add_service_errors(form, error, aliases=GOAL_FIELDS)
+                add_service_errors(form, error, aliases=GOAL_FIELDS)
             except PermissionDenied:
-                return _forbidden(request)
+                return forbidden(request)
             else:
                 messages.success(request, CREATED.format(name=project.name))
                 return redirect("web-project-detail", project.pk)
@@ -172,9 +153,9 @@ def project_set_status(request: HttpRequest, pk: int, action: str) -> HttpRespon
     try:
         services.project_set_status(actor=request.user, project=project, action=action)
     except PermissionDenied:
-        return _forbidden(request)
+        return forbidden(request)
     except ValidationError as error:
-        _errors_to_messages(request, error)
+        errors_to_messages(request, error)
     else:
         messages.success(request, STATUS_CHANGED[action])
     return redirect("web-project-detail", project.pk)
@@ -197,12 +178,12 @@ def service_record_create(request: HttpRequest, pk: int) -> HttpResponse:
                 record = services.service_record_create(actor=user, project=project, person=person, **data)
             except ValidationError as error:
                 # Outside the target group is about the person: shown on the ID number.
-                _add_service_errors(form, error, aliases={"person": "id_number"})
+                add_service_errors(form, error, aliases={"person": "id_number"})
             except ConflictError as conflict:
                 form.add_error("id_number", conflict.message)
                 status = 409
             except PermissionDenied:
-                return _forbidden(request)
+                return forbidden(request)
             else:
                 messages.success(
                     request, RECORDED.format(name=person.name, service=record.service_type.name, date=record.date)
@@ -220,9 +201,9 @@ def service_record_delete(request: HttpRequest, pk: int, record_pk: int) -> Http
     try:
         services.service_record_delete(actor=user, record=record)
     except PermissionDenied:
-        return _forbidden(request)
+        return forbidden(request)
     except ValidationError as error:
-        _errors_to_messages(request, error)
+        errors_to_messages(request, error)
     else:
         messages.success(request, RECORD_DELETED.format(name=record.person.name))
     return redirect("web-project-detail", project.pk)
@@ -238,9 +219,9 @@ def project_goal_add(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             goal = services.goal_add(actor=user, project=project, **form.cleaned_data)
         except ValidationError as error:
-            _add_service_errors(form, error)
+            add_service_errors(form, error)
         except PermissionDenied:
-            return _forbidden(request)
+            return forbidden(request)
         else:
             messages.success(request, GOAL_ADDED.format(name=goal.name))
             return redirect("web-project-detail", project.pk)
@@ -259,9 +240,9 @@ def _goal_delete(request: HttpRequest, goal, response: HttpResponse) -> HttpResp
     try:
         services.goal_delete(actor=request.user, goal=goal)
     except PermissionDenied:
-        return _forbidden(request)
+        return forbidden(request)
     except ValidationError as error:
-        _errors_to_messages(request, error)
+        errors_to_messages(request, error)
     else:
         messages.success(request, GOAL_DELETED.format(name=goal.name))
     return response
@@ -277,9 +258,9 @@ def project_expense_record(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             expense = services.project_expense_record(actor=user, project=project, **form.cleaned_data)
         except ValidationError as error:
-            _add_service_errors(form, error)
+            add_service_errors(form, error)
         except PermissionDenied:
-            return _forbidden(request)
+            return forbidden(request)
         else:
             entry = expense.entry
             messages.success(
@@ -331,9 +312,9 @@ def bundle_remove_project(request: HttpRequest, pk: int, project_pk: int) -> Htt
     try:
         services.bundle_remove_project(actor=request.user, bundle=bundle, project=project)
     except PermissionDenied:
-        return _forbidden(request)
+        return forbidden(request)
     except ValidationError as error:
-        _errors_to_messages(request, error)
+        errors_to_messages(request, error)
     else:
         messages.success(request, MEMBER_REMOVED.format(name=project.name))
     return redirect("web-bundle-detail", bundle.pk)
@@ -350,11 +331,11 @@ def bundle_add_project(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             services.bundle_add_project(actor=user, bundle=bundle, project=project)
         except ValidationError as error:
-            _add_service_errors(form, error, aliases={"projects": "project"})
+            add_service_errors(form, error, aliases={"projects": "project"})
         except ConflictError as conflict:
             form.add_error("project", conflict.message)
         except PermissionDenied:
-            return _forbidden(request)
+            return forbidden(request)
         else:
             messages.success(request, MEMBER_ADDED.format(name=project.name))
             return redirect("web-bundle-detail", bundle.pk)
@@ -371,9 +352,9 @@ def bundle_goal_add(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             goal = services.goal_add(actor=user, bundle=bundle, **form.cleaned_data)
         except ValidationError as error:
-            _add_service_errors(form, error)
+            add_service_errors(form, error)
         except PermissionDenied:
-            return _forbidden(request)
+            return forbidden(request)
         else:
             messages.success(request, GOAL_ADDED.format(name=goal.name))
             return redirect("web-bundle-detail", bundle.pk)
@@ -487,12 +468,12 @@ def suggestion_bundle_create(request: HttpRequest) -> HttpResponse:
                     projects=projects,
                 )
             except ValidationError as error:
-                _add_service_errors(form, error)
+                add_service_errors(form, error)
             except ConflictError as conflict:
                 form.add_error(None, conflict.message)
                 status = 409
             except PermissionDenied:
-                return _forbidden(request)
+                return forbidden(request)
             else:
                 messages.success(request, BUNDLED.format(name=bundle.name, count=len(projects)))
                 return redirect("web-bundle-detail", bundle.pk)

@@ -32,7 +32,7 @@ from apps.talent.models import (
     TrainingRequirement,
     TrainingSession,
 )
-from apps.talent.rules import add_months
+from apps.talent.rules import add_months, post_fits
 from apps.venues.models import Room
 from apps.venues.services import venue_days
 
@@ -165,15 +165,7 @@ def _session_days(rng: random.Random, count: int, index: int) -> list[dt.date]:
 
 
 def _eligible(course: TrainingCourse, cadres: list[Person], posts: dict[int, CadrePost]) -> list[Person]:
-    fitting = []
-    for person in cadres:
-        post = posts[person.pk]
-        if course.target_federation_id and post.organization.federation_id != course.target_federation_id:
-            continue
-        if course.target_level and post.organization.level != course.target_level:
-            continue
-        fitting.append(person)
-    return fitting
+    return [person for person in cadres if post_fits(course, posts[person.pk])]
 
 
 def seed_courses(rng: random.Random, cadres: list[Person], lecturers: list[Person]) -> int:

@@ -33,6 +33,16 @@ def add_months(day: dt.date, months: int) -> dt.date:
     raise ValueError(day)  # unreachable: every month has 28 days
 
 
+def post_fits(course, post) -> bool:
+    """Whether a post is of the cadres a course is for (selectors.fitting_posts is its SQL twin)."""
+    organization = post.organization
+    return (
+        (not course.target_federation_id or organization.federation_id == course.target_federation_id)
+        and (not course.target_level or organization.level == course.target_level)
+        and (not course.target_post_type or post.post_type == course.target_post_type)
+    )
+
+
 def target_refusal(course, posts) -> str | None:
     """None when one of the person's current `posts` fits the course's target, else why not."""
     wanted = []
@@ -42,14 +52,7 @@ def target_refusal(course, posts) -> str | None:
         wanted.append(OrganizationLevel(course.target_level).label)
     if course.target_post_type:
         wanted.append(PostType(course.target_post_type).label)
-    for post in posts:
-        organization = post.organization
-        if course.target_federation_id and organization.federation_id != course.target_federation_id:
-            continue
-        if course.target_level and organization.level != course.target_level:
-            continue
-        if course.target_post_type and post.post_type != course.target_post_type:
-            continue
+    if any(post_fits(course, post) for post in posts):
         return None
     if not posts:
         return "不是在职干部（没有当前任职）"

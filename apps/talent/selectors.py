@@ -24,7 +24,7 @@ from django.db.models import (
     Sum,
     Value,
 )
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, Concat
 from django.utils import timezone
 
 from apps.members.models import CadrePost, Person
@@ -363,3 +363,85 @@ def expert_list(*, user, field=None, region=None, query: str = "", available_onl
 
 def expert_engagements(expert: Expert) -> QuerySet:
     return expert.engagements.select_related("organization", "session__course", "post__organization")
+
+
+# Who may be picked on the pages -------------------------------------------------------------
+
+
+def lecturer_candidates(*, user, course: TrainingCourse) -> QuerySet:
+    """Who may teach: the experts in scope, and the cadres now holding posts in the course's organizers."""
+    today = timezone.localdate()
+    organizers = [course.lead_organization_id, *(o.pk for o in course.co_organizers.all())]
+    posts = CadrePost.objects.filter(organization__in=organizers, start_date__lte=today).filter(
+        Q(end_date__isnull=True) | Q(end_date__gte=today)
+    )
+    experts = scoped(Expert.objects.filter(is_active=True), user)
+    return (
+        Person.objects.filter(
+            Q(Exists(experts.filter(person=OuterRef("pk")))) | Q(Exists(posts.filter(person=OuterRef("pk"))))
+        )
+        .annotate(
+            expert_specialty=Subquery(experts.filter(person=OuterRef("pk")).values("specialty")[:1]),
+            post_label=Subquery(
+                posts.filter(person=OuterRef("pk"))
+                .annotate(label=Concat("organization__name", Value(" "), "title"))
+                .values("label")[:1]
+            ),
+        )
+        .order_by("name", "id")
+    )
+
+
+def fitting_posts(course: TrainingCourse, posts: QuerySet) -> QuerySet:
+    """The posts of the cadres a course is for: the SQL twin of rules.post_fits."""
+    if course.target_federation_id:
+        posts = posts.filter(organization__federation=course.target_federation_id)
+    if course.target_level:
+        posts = posts.filter(organization__level=course.target_level)
+    if course.target_post_type:
+        posts = posts.filter(post_type=course.target_post_type)
+    return posts
+
+
+def enroll_candidates(*, user, course: TrainingCourse, search: str = "", selected=()) -> QuerySet:
+    """Current cadres in scope who fit the course's target and are not on its roster yet."""
+    today = timezone.localdate()
+    posts = scoped(CadrePost.objects.all(), user).filter(start_date__lte=today)
+    posts = posts.filter(Q(end_date__isnull=True) | Q(end_date__gte=today))
+    posts = fitting_posts(course, posts)
+    enrolled = course.enrollments.filter(status=EnrollmentStatus.ENROLLED, person=OuterRef("pk"))
+    people = Person.objects.filter(Exists(posts.filter(person=OuterRef("pk")))).exclude(Exists(enrolled))
+    wanted = Q()
+    if search.strip():
+        # What was ticked before this search stays on the list (and ticked).
+        wanted = Q(name__contains=search.strip()) | Q(pk__in=list(selected))
+    return (
+        people.filter(wanted)
+        .annotate(
+            post_label=Subquery(
+                posts.filter(person=OuterRef("pk"))
+                .order_by("start_date", "id")
+                .annotate(label=Concat("organization__name", Value(" "), "title"))
+                .values("label")[:1]
+            )
+        )
+        .order_by("name", "id")
+    )
+
+
+def people_in_reach(user) -> QuerySet:
+    """People the user may put on a roster: registered in scope, or holding a post in scope."""
+    posts = scoped(CadrePost.objects.all(), user)
+    return Person.objects.filter(
+        Q(pk__in=scoped(Person.objects.all(), user).values("pk")) | Q(Exists(posts.filter(person=OuterRef("pk"))))
+    )
+
+
+def invitable_sessions(*, user, now: dt.datetime | None = None) -> QuerySet:
+    """Sessions of open courses in scope that have not begun."""
+    return (
+        scoped(TrainingSession.objects.all(), user)
+        .filter(course__status=CourseStatus.OPEN, starts_at__gte=now or timezone.now())
+        .select_related("course")
+        .order_by("starts_at", "id")
+    )

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from apps.accounts.models import Notification
 from apps.core.exceptions import ConflictError
-from apps.talent import selectors, services
+from apps.talent import rules, selectors, services
 from apps.talent.models import AttendanceStatus, Certificate, CourseStatus, TrainingRequirement
 from tests.factories import UserFactory, federation, unit
 from tests.members.factories import PersonFactory
@@ -177,3 +177,15 @@ def test_a_course_shows_to_the_staff_of_its_co_organizers_counties(qinghai, othe
     assert list(selectors.course_list(user=other_county_staff)) == [shared]
     assert set(selectors.course_list(user=county_staff)) == {shared, alone}
     services.course_enroll(actor=other_county_staff, course=shared, people=[cadre(unit("630103", "women"))])
+
+
+def test_the_candidate_list_and_the_enrolment_rule_agree_on_who_fits(county_staff):
+    course = CourseFactory(target_federation=federation("women"), target_level="county", target_post_type="full_time")
+    cadres = [
+        cadre(unit("630102", "women"), name="县妇联专职"),
+        cadre(unit("630102", "women"), post_type="part_time", name="县妇联兼职"),
+        cadre(unit("630102", "union"), name="县工会专职"),
+    ]
+    listed = {p.name for p in selectors.enroll_candidates(user=county_staff, course=course)}
+    fits = {p.name for p in cadres if rules.post_fits(course, p.post)}
+    assert listed == fits == {"县妇联专职"}

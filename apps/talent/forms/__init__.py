@@ -9,7 +9,6 @@ from apps.talent.forms.experts import (
     ExpertForm,
     InviteForm,
     RecruitForm,
-    invitable_sessions,
 )
 from apps.talent.forms.fields import CANDIDATE_ROWS, CODE_REQUIRED, NO_MARKS, PEOPLE_GONE
 from apps.talent.forms.rotations import RotationFilterForm, RotationForm
@@ -23,9 +22,6 @@ from apps.talent.forms.training import (
     TrainingListForm,
     VerifyForm,
     YearForm,
-    enroll_candidates,
-    lecturer_candidates,
-    people_in_reach,
 )
 
 __all__ = [
@@ -49,8 +45,4 @@ __all__ = [
     "TrainingListForm",
     "VerifyForm",
     "YearForm",
-    "enroll_candidates",
-    "invitable_sessions",
-    "lecturer_candidates",
-    "people_in_reach",
 ]

@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 from django import forms
-from django.db.models import QuerySet
 from django.utils import timezone
 
 from apps.members.models import PostType
 from apps.organizations import selectors as organization_selectors
-from apps.organizations.scoping import scoped
 from apps.organizations.views import FilterForm
 from apps.talent.forms.fields import (
     EXPERT_REGION_DEPTH,
@@ -19,9 +15,7 @@ from apps.talent.forms.fields import (
 )
 from apps.talent.models import (
     Availability,
-    CourseStatus,
     ExpertiseField,
-    TrainingSession,
 )
 from apps.venues.forms import OrganizationChoiceField
 
@@ -114,16 +108,6 @@ class InviteForm(forms.Form):
             f"{timezone.localtime(session.starts_at):%Y-%m-%d %H:%M} {session.course.title} · {session.title}"
         )
         style(self)
-
-
-def invitable_sessions(*, user, now: dt.datetime | None = None) -> QuerySet:
-    """Sessions of open courses in scope that have not begun."""
-    return (
-        scoped(TrainingSession.objects.all(), user)
-        .filter(course__status=CourseStatus.OPEN, starts_at__gte=now or timezone.now())
-        .select_related("course")
-        .order_by("starts_at", "id")
-    )
 
 
 class RecruitForm(forms.Form):

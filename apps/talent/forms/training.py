@@ -4,13 +4,11 @@ hours lists and the public certificate check."""
 from __future__ import annotations
 
 from django import forms
-from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery, Value
-from django.db.models.functions import Concat
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from apps.members.models import CadrePost, Person, PostType
+from apps.members.models import PostType
 from apps.organizations.models import Federation, Organization, OrganizationLevel
-from apps.organizations.scoping import scoped
 from apps.talent.forms.fields import (
     CODE_REQUIRED,
     HOURS,
@@ -27,12 +25,11 @@ from apps.talent.forms.fields import (
 from apps.talent.models import (
     AttendanceStatus,
     CourseStatus,
-    EnrollmentStatus,
-    Expert,
     TrainingCourse,
     TrainingFormat,
     TrainingMode,
 )
+from apps.talent.selectors import lecturer_candidates, people_in_reach
 from apps.venues import selectors as venue_selectors
 from apps.venues.forms import OrganizationChoiceField
 
@@ -132,30 +129,6 @@ class LecturersField(forms.ModelMultipleChoiceField):
         return f"{person.name}（{person.post_label or '干部'}）"
 
 
-def lecturer_candidates(*, user, course: TrainingCourse) -> QuerySet:
-    """Who may teach: the experts in scope, and the cadres now holding posts in the course's organizers."""
-    today = timezone.localdate()
-    organizers = [course.lead_organization_id, *(o.pk for o in course.co_organizers.all())]
-    posts = CadrePost.objects.filter(organization__in=organizers, start_date__lte=today).filter(
-        Q(end_date__isnull=True) | Q(end_date__gte=today)
-    )
-    experts = scoped(Expert.objects.filter(is_active=True), user)
-    return (
-        Person.objects.filter(
-            Q(Exists(experts.filter(person=OuterRef("pk")))) | Q(Exists(posts.filter(person=OuterRef("pk"))))
-        )
-        .annotate(
-            expert_specialty=Subquery(experts.filter(person=OuterRef("pk")).values("specialty")[:1]),
-            post_label=Subquery(
-                posts.filter(person=OuterRef("pk"))
-                .annotate(label=Concat("organization__name", Value(" "), "title"))
-                .values("label")[:1]
-            ),
-        )
-        .order_by("name", "id")
-    )
-
-
 class SessionForm(forms.Form):
     prefix = "session"  # beside the other forms of the course page
     title = forms.CharField(label="课次主题", max_length=128)
@@ -176,45 +149,6 @@ class SessionForm(forms.Form):
 
 
 # Roster and attendance ------------------------------------------------------------------
-
-
-def enroll_candidates(*, user, course: TrainingCourse, search: str = "", selected=()) -> QuerySet:
-    """Current cadres in scope who fit the course's target and are not on its roster yet."""
-    today = timezone.localdate()
-    posts = scoped(CadrePost.objects.all(), user).filter(start_date__lte=today)
-    posts = posts.filter(Q(end_date__isnull=True) | Q(end_date__gte=today))
-    if course.target_federation_id:
-        posts = posts.filter(organization__federation=course.target_federation_id)
-    if course.target_level:
-        posts = posts.filter(organization__level=course.target_level)
-    if course.target_post_type:
-        posts = posts.filter(post_type=course.target_post_type)
-    enrolled = course.enrollments.filter(status=EnrollmentStatus.ENROLLED, person=OuterRef("pk"))
-    people = Person.objects.filter(Exists(posts.filter(person=OuterRef("pk")))).exclude(Exists(enrolled))
-    wanted = Q()
-    if search.strip():
-        # What was ticked before this search stays on the list (and ticked).
-        wanted = Q(name__contains=search.strip()) | Q(pk__in=list(selected))
-    return (
-        people.filter(wanted)
-        .annotate(
-            post_label=Subquery(
-                posts.filter(person=OuterRef("pk"))
-                .order_by("start_date", "id")
-                .annotate(label=Concat("organization__name", Value(" "), "title"))
-                .values("label")[:1]
-            )
-        )
-        .order_by("name", "id")
-    )
-
-
-def people_in_reach(user) -> QuerySet:
-    """People the user may put on a roster: registered in scope, or holding a post in scope."""
-    posts = scoped(CadrePost.objects.all(), user)
-    return Person.objects.filter(
-        Q(pk__in=scoped(Person.objects.all(), user).values("pk")) | Q(Exists(posts.filter(person=OuterRef("pk"))))
-    )
 
 
 class CandidateSearchForm(forms.Form):

@@ -15,12 +15,12 @@ from django.views.decorators.http import require_POST
 
 from apps.core.access import permission, signed_in
 from apps.core.exceptions import ConflictError
+from apps.core.refusals import add_service_errors, errors_to_messages, forbidden
 from apps.organizations.views import paginate, render_results
 from apps.talent import selectors, services
 from apps.talent.forms import CourseFilterForm, CourseForm, SessionForm
 from apps.talent.models import CourseStatus, TrainingCourse
 from apps.talent.rules import hours_to_complete
-from apps.talent.views.refusals import add_service_errors, errors_to_messages, forbidden
 
 CREATED = "已创建培训班“{title}”。"
 UPDATED = "已保存培训班“{title}”。"

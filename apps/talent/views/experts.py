@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 
 from apps.core.access import permission, signed_in
 from apps.core.exceptions import ConflictError
+from apps.core.refusals import add_service_errors, forbidden
 from apps.members import selectors as member_selectors
 from apps.organizations.views import paginate, render_results
 from apps.talent import selectors, services
@@ -22,10 +23,9 @@ from apps.talent.forms import (
     ExpertForm,
     InviteForm,
     RecruitForm,
-    invitable_sessions,
 )
 from apps.talent.models import Expert
-from apps.talent.views.refusals import add_service_errors, forbidden
+from apps.talent.selectors import invitable_sessions
 
 PERSON_NOT_FOUND = "未找到该身份证号对应的人员（或不在您的管辖范围内），请先在人员登记中登记。"
 REGISTERED = "已将{name}登记为土专家。"

@@ -8,8 +8,8 @@ from django.shortcuts import get_object_or_404, render
 from apps.core.access import signed_in
 from apps.organizations.views import paginate, render_results
 from apps.talent import selectors
-from apps.talent.forms import TrainingListForm, YearForm, people_in_reach
-from apps.talent.selectors import ZERO
+from apps.talent.forms import TrainingListForm, YearForm
+from apps.talent.selectors import ZERO, people_in_reach
 
 
 @signed_in

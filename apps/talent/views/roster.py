@@ -14,13 +14,14 @@ from django.views.decorators.http import require_POST
 
 from apps.core.access import permission
 from apps.core.exceptions import ConflictError
+from apps.core.refusals import add_service_errors, errors_to_messages, forbidden
 from apps.organizations.views import render_results
 from apps.talent import selectors, services
 from apps.talent.certificate_pdf import certificate_pdf
-from apps.talent.forms import CANDIDATE_ROWS, AttendanceSheetForm, CandidateSearchForm, EnrollForm, enroll_candidates
+from apps.talent.forms import CANDIDATE_ROWS, AttendanceSheetForm, CandidateSearchForm, EnrollForm
 from apps.talent.models import AttendanceStatus, CourseStatus, EnrollmentStatus, TrainingSession
+from apps.talent.selectors import enroll_candidates
 from apps.talent.views.courses import course_for
-from apps.talent.views.refusals import add_service_errors, errors_to_messages, forbidden
 
 ENROLLED = "已将 {count} 名干部加入学员名单：{names}。"
 WITHDRAWN = "{name}已退出本班。"

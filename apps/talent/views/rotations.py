@@ -12,12 +12,12 @@ from django.views.decorators.http import require_POST
 
 from apps.core.access import permission, signed_in
 from apps.core.exceptions import ConflictError
+from apps.core.refusals import add_service_errors, errors_to_messages, forbidden
 from apps.members.models import PostType
 from apps.organizations.views import paginate, render_results
 from apps.talent import selectors, services
 from apps.talent.forms import RotationFilterForm, RotationForm
 from apps.talent.rules import DUE_WITHIN_DAYS, add_months
-from apps.talent.views.refusals import add_service_errors, errors_to_messages, forbidden
 
 PLANNED = "已安排{name}到{organization}轮岗（{start} 至 {end}）。"
 CHANGED = {"start": "轮岗已开始，{name}的轮岗任职已生效。", "complete": "轮岗已结束。", "cancel": "轮岗已取消。"}

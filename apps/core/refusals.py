@@ -1,4 +1,5 @@
-"""How a service's refusal shows on a page: on the form's fields, above the form, or as a message."""
+"""How a service's refusal shows on a staff page: on the form's fields, above the form, or as a
+message; and the Chinese 403 page. Shared by the apps' views."""
 
 from __future__ import annotations
 
