@@ -334,4 +334,6 @@ QUNZHI_BEAT_SCHEDULE = {
         "task": "organizations.remind_overdue_follow_ups",
         "schedule": crontab(hour=8, minute=30),
     },
+    # After the nightly status tasks, so the day's finished work counts.
+    "compute-joint-evaluations": {"task": "insights.compute_evaluations", "schedule": crontab(hour=2, minute=0)},
 }

@@ -60,6 +60,8 @@ def ensure_reference_data() -> None:
         talent = importlib.import_module("apps.talent.migrations.0002_reference_data_and_role_permissions")
         talent.create_reference_data(django_apps, None)
         talent.grant_role_permissions(django_apps, None)
+        evaluation = importlib.import_module("apps.insights.migrations.0002_evaluation_role_permissions")
+        evaluation.grant_role_permissions(django_apps, None)
     if not Region.objects.filter(depth=1).exists():
         regions_load_divisions(read_divisions())
 

@@ -357,6 +357,32 @@ FIGURES = [
 ]
 BY_CODE = {figure.code: figure for figure in FIGURES}
 
+# The path of the organization each figure's rows belong to, for evaluating organizations rather
+# than regions. Figures of places (群众之家, centers, host units' coverage) belong to no one federation.
+ORGANIZATION_PATHS = {
+    "meetings": "host__path",
+    "overdue_follow_ups": "organization__path",
+    "bookings": "organization__path",
+    "co_use_bookings": "organization__path",
+    "booked_hours": "organization__path",
+    "seconded_staff": "organization__path",
+    "duty_shifts": "secondment__organization__path",
+    "worked_shifts": "secondment__organization__path",
+    "grassroots_spent": "fund__owner__path",
+    "fund_spent": "fund__owner__path",
+    "joint_activities": "lead_organization__path",
+    "led_activities": "lead_organization__path",
+    "participants": "activity__lead_organization__path",
+    "projects": "lead_organization__path",
+    "bundles": "lead_organization__path",
+    "service_records": "project__lead_organization__path",
+    "beneficiaries": "project__lead_organization__path",
+    "training_sessions": "course__lead_organization__path",
+    "trainee_times": "session__course__lead_organization__path",
+    "rotations": "to_organization__path",
+    "exchanges": "to_organization__path",
+}
+
 
 @dataclass
 class Area:
@@ -419,7 +445,7 @@ def _coverage(user, region: Region) -> dict:
     return {"coverable_units": units, "covered_units": covered}
 
 
-def _share(numerator, denominator) -> Decimal | None:
+def share_percent(numerator, denominator) -> Decimal | None:
     if not denominator:
         return None
     return (Decimal(numerator or 0) * 100 / Decimal(denominator)).quantize(Decimal("0.1"))
@@ -451,7 +477,7 @@ def scorecard(*, user, region: Region, start: dt.date, end: dt.date) -> Scorecar
         for figure in FIGURES:
             if figure.share_of is not None:
                 numerator, denominator = figure.share_of
-                area.values[figure.code] = _share(area.values.get(numerator), area.values.get(denominator))
+                area.values[figure.code] = share_percent(area.values.get(numerator), area.values.get(denominator))
             else:
                 area.values.setdefault(figure.code, 0)
     return Scorecard(region=region, period=period, total=total, children=list(areas.values()), own_level=own)

@@ -1,0 +1,19 @@
+from __future__ import annotations
+
+from celery import shared_task
+
+from apps.insights import services
+from apps.insights.models import EvaluationScheme, SchemeStatus
+
+
+@shared_task(name="insights.compute_evaluations")
+def evaluations_compute_task(scheme_id: int | None = None) -> int:
+    """Rework the scores of one published scheme, or of all of them (nightly), from the day's data."""
+    schemes = EvaluationScheme.objects.filter(status=SchemeStatus.PUBLISHED)
+    if scheme_id is not None:
+        schemes = schemes.filter(pk=scheme_id)
+    count = 0
+    for scheme in schemes:
+        services.scheme_compute(scheme=scheme)
+        count += 1
+    return count
