@@ -83,7 +83,7 @@ class EvaluationScheme(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.year}年{self.name}"
+        return f"{self.year}年度{self.name}"
 
     @property
     def is_draft(self) -> bool:

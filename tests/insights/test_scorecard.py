@@ -191,6 +191,14 @@ def test_the_demo_provinces_scorecard_shows_the_seeds_figures(province_admin):
     assert total["projects"] >= 100
     assert total["training_sessions"] == 43 and total["trainee_times"] >= 2700
     assert total["grassroots_share"] >= 80
+    # The demo's joint evaluation is worked out from the same data: every 市州 ranked.
+    from apps.insights.evaluation_selectors import ranking
+    from apps.insights.models import EvaluationScheme
+
+    scheme = EvaluationScheme.objects.get(year=2026, name="全省群团工作整体联评联考")
+    rows = list(ranking(user=province_admin, scheme=scheme))
+    assert len(rows) == 8 and rows[0].rank == 1 and rows[0].total > rows[-1].total
+    assert {row.region.code for row in rows if not row.manual_pending} == {"630100", "630200", "632200"}
 
 
 def test_the_trend_counts_each_month_and_costs_one_query_per_figure(province_admin, xining):
