@@ -436,12 +436,20 @@ def _grouped(figure: Figure, user, region: Region, period: Period) -> dict:
 
 
 def _coverage(user, region: Region) -> dict:
-    """Host units a rule covers, and those with every branch they should have, per bucket."""
+    """Host units a rule covers, and those with every branch they should have, per bucket: one query."""
+    grouped = (
+        organization_selectors.coverable_units(user=user, region=region)
+        .order_by()
+        .annotate(bucket=Substr("region__path", 1, len(region.path) + Region.steplen))
+        .values("bucket")
+        .annotate(units=Count("pk"), covered_units=Count("pk", filter=Q(covered=True)))
+        .values_list("bucket", "units", "covered_units")
+    )
     units, covered = {}, {}
-    for row in organization_selectors.coverage(user=user, region=region).rows:
-        key = _bucket_key(row.host_unit.region.path, region)
-        units[key] = units.get(key, 0) + 1
-        covered[key] = covered.get(key, 0) + (1 if row.covered else 0)
+    for bucket, unit_count, covered_count in grouped:
+        key = _bucket_key(bucket, region)
+        units[key] = units.get(key, 0) + unit_count
+        covered[key] = covered.get(key, 0) + covered_count
     return {"coverable_units": units, "covered_units": covered}
 
 

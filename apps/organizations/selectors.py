@@ -11,7 +11,7 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from apps.core.models import Deletion
@@ -229,6 +229,23 @@ def coverage(*, user, region: Region | None = None) -> Coverage:
         else:
             tally.gaps.append(row)
     return Coverage(region, [k for k in kinds.values() if k.units], rows)
+
+
+def coverable_units(*, user, region: Region) -> QuerySet:
+    """The host units under `region` a rule covers, each annotated `covered` (has every branch the
+    rule asks for) — coverage() in SQL, for counting at province scale without loading the units."""
+    rule = CoverageRule.objects.filter(
+        host_unit_kind=OuterRef("kind"), min_head_count__lte=OuterRef("head_count")
+    ).order_by("-min_head_count")
+    asked = CoverageRule.federations.through.objects.filter(coveragerule_id=OuterRef("rule_id"))
+    present = Organization.objects.filter(host_unit_id=OuterRef(OuterRef("pk"))).values("federation_id")
+    return (
+        scoped(HostUnit.objects.all(), user)
+        .filter(region__path__startswith=region.path)
+        .annotate(rule_id=Subquery(rule.values("pk")[:1]))
+        .filter(Exists(asked))
+        .annotate(covered=~Exists(asked.exclude(federation_id__in=present)))
+    )
 
 
 # Meetings and follow-ups ---------------------------------------------------------------------

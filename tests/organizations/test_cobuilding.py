@@ -95,6 +95,9 @@ def test_coverage_counts_units_that_have_what_they_should_and_lists_the_gaps(cou
         parent=unit("630102", "union"), host_unit=small,
     )  # fmt: skip
     assert selectors.coverage(user=county_staff).covered == 2
+    # The same count in SQL (the scorecard's): the thresholds, the gaps and the scope agree.
+    in_sql = selectors.coverable_units(user=county_staff, region=region("630100"))
+    assert {unit.name: unit.covered for unit in in_sql} == {"东川工业园区": True, "大企业": False, "小企业": True}
 
 
 def test_the_joint_branch_list_counts_the_members_each_branch_brings(county_staff, park):
