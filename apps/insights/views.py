@@ -28,7 +28,7 @@ from apps.insights.scorecard import (
     scorecard_region,
     scorecard_trend,
 )
-from apps.organizations.models import Region
+from apps.organizations.models import Region, RegionLevel
 from apps.organizations.scoping import scoped
 
 
@@ -83,7 +83,8 @@ def _cell(value):
 
 @signed_in
 def scorecard_dashboard(request: HttpRequest) -> HttpResponse:
-    """Six cards, the child regions side by side (table and chart), drill-down by clicking a child."""
+    """Six cards, the child regions side by side (table, chart and, for the province, a map of its
+    市州), drill-down by clicking a child."""
     user = request.user
     if "region" in request.GET:
         try:
@@ -123,6 +124,14 @@ def scorecard_dashboard(request: HttpRequest) -> HttpResponse:
             for f in table_figures
         ],
     }
+    # The vendored map draws the province's 市州 only, so there is no map below the province.
+    # Its features carry GB/T 2260 codes; the page matches them to these children by code.
+    region_map = None
+    if region.level == RegionLevel.PROVINCE and card.children:
+        region_map = {
+            "map": QINGHAI_MAP,
+            "areas": [{"code": a.region.code, "id": a.region.pk, "label": a.label} for a in card.children],
+        }
     return render(
         request,
         "insights/scorecard.html",
@@ -139,9 +148,13 @@ def scorecard_dashboard(request: HttpRequest) -> HttpResponse:
             "total_row": [card.total.value(f.code) for f in table_figures],
             "chart": chart,
             "trend_chart": trend_chart,
+            "region_map": region_map,
         },
     )
 
+
+# The name static/vendor/qinghai-map/qinghai.js registers its map under.
+QINGHAI_MAP = "青海"
 
 # Beside each common's headline figure, the table and chart compare these.
 TABLE_EXTRA = ("coverage_share", "co_use_share", "grassroots_share", "beneficiaries", "trainee_times")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from django.db import connection
@@ -277,3 +278,27 @@ def test_room_use_and_the_grassroots_share_as_worked_out_by_hand(province_admin,
     assert east.value("grassroots_share") == Decimal("0.0")
     assert (card.total.value("grassroots_spent"), card.total.value("fund_spent")) == (Decimal("800"), Decimal("1100"))
     assert card.total.value("grassroots_share") == Decimal("72.7")  # weighed by size, not the mean of 80 and 0
+
+
+PREFECTURES = ("630100", "630200", "632200", "632300", "632500", "632600", "632700", "632800")
+
+
+def test_the_province_page_maps_its_eight_prefectures_by_code_and_a_city_has_no_map(client, province_admin):
+    import json
+    import re
+
+    from django.contrib.staticfiles import finders
+    from django.urls import reverse
+
+    client.force_login(province_admin)
+    url = reverse("web-scorecard")
+    page = client.get(url, {"region": region("630000").pk}).content.decode()
+    found = re.search(r'<script id="map-data" type="application/json">(.*?)</script>', page)
+    areas = json.loads(found.group(1))["areas"]
+    assert {area["code"]: area["id"] for area in areas} == {code: region(code).pk for code in PREFECTURES}
+    assert "vendor/qinghai-map/qinghai.js" in page
+    # The vendored map has a feature for each of them, known by the same code.
+    drawn = Path(finders.find("vendor/qinghai-map/qinghai.js")).read_text(encoding="utf-8")
+    assert set(re.findall(r'"id":"(\d{6})"', drawn)) == set(PREFECTURES)
+    city = client.get(url, {"region": region("630100").pk}).content.decode()
+    assert 'id="children-data"' in city and 'id="map-data"' not in city and "qinghai-map" not in city
