@@ -15,12 +15,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Case, Count, DurationField, ExpressionWrapper, F, Q, QuerySet, Sum, When
+from django.db.models import Case, Count, DurationField, ExpressionWrapper, F, IntegerField, Q, QuerySet, Sum, When
 from django.db.models.functions import Substr, TruncMonth
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from apps.activities.models import Activity, ActivityMode, ActivityStatus, Registration, RegistrationStatus
+from apps.core.holidays import is_working_day
 from apps.organizations import selectors as organization_selectors
 from apps.organizations.models import FollowUp, FollowUpStatus, JointBranch, Meeting, Region
 from apps.organizations.scoping import scoped
@@ -32,6 +33,7 @@ from apps.resources.models import (
     LedgerEntry,
     Secondment,
     ServiceCenter,
+    ShiftPattern,
     ShiftStatus,
 )
 from apps.talent.models import Attendance, AttendanceStatus, CourseStatus, Rotation, RotationStatus, TrainingSession
@@ -74,6 +76,8 @@ class Figure:
     share_of: tuple[str, str] | None = None  # (numerator code, denominator code)
     distinct: bool = False  # not additive over children: counted again for the whole region
     headline: bool = False
+    # Summed per day: multiplied by the working days of the period already past (due, not ahead).
+    per_working_day: bool = False
 
 
 def _count():
@@ -126,6 +130,13 @@ def _secondments(user, period: Period) -> QuerySet:
     )
 
 
+def _worked_shifts(user, period: Period) -> QuerySet:
+    """Shifts worked on days already past: set against the places due on those days (due_shifts)."""
+    return _period_rows(DutyShift, "date", Q(status=ShiftStatus.WORKED))(user, period).filter(
+        date__lt=timezone.localdate()
+    )
+
+
 def _projects(user, period: Period) -> QuerySet:
     """Projects running at some time in the period (planned and cancelled ones do not count)."""
     return scoped(ServiceProject.objects.all(), user).filter(
@@ -166,6 +177,12 @@ SPENT = Case(When(reverses__isnull=False, then=-F("amount")), default=F("amount"
 SERVES_GRASSROOTS = Q(category__is_grassroots=True) | Q(receiving_organization__depth__gt=F("fund__owner__depth"))
 HELD = Q(status__in=[BookingStatus.APPROVED, BookingStatus.COMPLETED])
 HELD_ACTIVITIES = Q(status__in=[ActivityStatus.PUBLISHED, ActivityStatus.ONGOING, ActivityStatus.FINISHED])
+# A center's places to fill each working day: its shifts times the people each needs.
+SLOTS_PER_DAY = Case(
+    When(shift_pattern=ShiftPattern.HALF_DAYS, then=2 * F("staff_per_shift")),
+    default=F("staff_per_shift"),
+    output_field=IntegerField(),
+)
 BOOKED_HOURS = ExpressionWrapper(F("end") - F("start"), output_field=DurationField())
 
 FIGURES = [
@@ -246,11 +263,21 @@ FIGURES = [
         "resources",
         "已值班",
         "班",
-        _period_rows(DutyShift, "date", Q(status=ShiftStatus.WORKED)),
+        _worked_shifts,
         "center__region__path",
         _count,
     ),
-    Figure("duty_coverage", "resources", "值班到岗率", "%", share_of=("worked_shifts", "duty_shifts")),
+    Figure(
+        "due_shifts",
+        "resources",
+        "应值班",
+        "班",
+        _all_rows(ServiceCenter),
+        "region__path",
+        lambda: Sum(SLOTS_PER_DAY),
+        per_working_day=True,
+    ),
+    Figure("duty_coverage", "resources", "值班到岗率", "%", share_of=("worked_shifts", "due_shifts")),
     Figure(
         "grassroots_spent",
         "resources",
@@ -408,6 +435,16 @@ class Scorecard:
         return [(f, self.total.value(f.code)) for f in FIGURES if f.common == code]
 
 
+def working_days_due(period: Period) -> int:
+    """Working days of the period before today: the days whose shifts should have been worked."""
+    last = min(period.end, timezone.localdate() - dt.timedelta(days=1))
+    days, day = 0, period.start
+    while day <= last:
+        days += is_working_day(day)
+        day += dt.timedelta(days=1)
+    return days
+
+
 def _bucket_key(path: str | None, region: Region):
     if path is None or len(path) <= len(region.path):
         return OWN_LEVEL
@@ -424,12 +461,13 @@ def _grouped(figure: Figure, user, region: Region, period: Period) -> dict:
         .annotate(value=figure.aggregate())
         .values_list("bucket", "value")
     )
+    days = working_days_due(period) if figure.per_working_day else 1
     result: dict = {}
     for bucket, value in grouped:
         key = _bucket_key(bucket, region)
         if isinstance(value, dt.timedelta):
             value = Decimal(value.total_seconds() / 3600).quantize(Decimal("0.1"))
-        result[key] = result.get(key, 0) + (value or 0)
+        result[key] = result.get(key, 0) + (value or 0) * days
     if figure.distinct:
         result["total"] = rows.aggregate(value=figure.aggregate())["value"] or 0
     return result
