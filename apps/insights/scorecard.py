@@ -119,8 +119,11 @@ def _all_rows(model, extra: Q | None = None):
 
 
 def _overdue(user, period: Period) -> QuerySet:
+    """Items past their due date and not done at the period's end (or today, for a running period):
+    a past quarter keeps the figure it had, whatever was done after it."""
+    cutoff = min(period.end, timezone.localdate())
     return scoped(FollowUp.objects.all(), user).filter(
-        status=FollowUpStatus.OPEN, due_date__lt=min(period.end, timezone.localdate())
+        Q(status=FollowUpStatus.OPEN) | Q(done_on__gt=cutoff), due_date__lt=cutoff
     )
 
 
@@ -256,7 +259,16 @@ FIGURES = [
         "region__path",
         _count,
     ),
-    Figure("seconded_staff", "resources", "派驻人员", "人", _secondments, "center__region__path", _count),
+    Figure(
+        "seconded_staff",
+        "resources",
+        "派驻人员",
+        "人",
+        _secondments,
+        "center__region__path",
+        lambda: Count("person", distinct=True),  # a renewed or second secondment is the same person
+        distinct=True,
+    ),
     Figure("duty_shifts", "resources", "排班", "班", _period_rows(DutyShift, "date"), "center__region__path", _count),
     Figure(
         "worked_shifts",

@@ -126,10 +126,10 @@ def _activities() -> dict[str, Activity]:
 # Centers, secondments and the duty roster ------------------------------------------------------
 
 
-def _second(center, organization_code: str, start: dt.date, end: dt.date | None = None) -> None:
-    resource_services.secondment_create(
+def _second(center, organization_code: str, start: dt.date, end: dt.date | None = None, person=None):
+    return resource_services.secondment_create(
         center=center,
-        person=PersonFactory(),
+        person=person or PersonFactory(),
         organization=unit(organization_code, "union"),
         post_type=PostType.SECONDED,
         start_date=start,
@@ -161,6 +161,8 @@ def _centers_and_duty() -> None:
     _second(street, "630102", d(2025, 5, 1), d(2025, 5, 31))
     _second(west, "630103", d(2025, 2, 1), d(2025, 12, 31))
     _second(west, "630103", d(2025, 7, 1))
+    renewed = _second(west, "630103", d(2025, 2, 1), d(2025, 4, 30)).person
+    _second(west, "630103", d(2025, 5, 1), d(2025, 8, 31), person=renewed)  # renewed: one person in Q2
     _second(city, "630100", d(2025, 1, 1))
     _second(ledu, "630202", d(2025, 1, 1))
 
@@ -214,7 +216,10 @@ def _follow_ups() -> None:
     organization_services.follow_up_complete(
         follow_up=FollowUp.objects.get(task="已办结"), result="已按期办结", done_on=d(2025, 5, 9)
     )
-    _meeting("630103", d(2025, 4, 1), [("630103", "城中落实", d(2025, 4, 30))])
+    _meeting("630103", d(2025, 4, 1), [("630103", "城中落实", d(2025, 4, 30)), ("630103", "拖到七月", d(2025, 4, 15))])
+    organization_services.follow_up_complete(  # late: overdue at the end of Q2, done in Q3
+        follow_up=FollowUp.objects.get(task="拖到七月"), result="七月补办", done_on=d(2025, 7, 5)
+    )
     _meeting("630100", d(2025, 4, 1), [("630100", "市本级落实", d(2025, 6, 1))])
     _meeting("630202", d(2025, 4, 1), [("630202", "乐都落实", d(2025, 4, 15))])
 
@@ -282,9 +287,10 @@ def test_centers_stations_and_seconded_staff_as_counted_by_hand(province_admin, 
     # Secondments overlapping Q2. 城东: the open-ended one, the one ending 04-01, the one beginning
     # 06-30 and the street station's May; not the one ending 03-31 nor the one beginning 07-01.
     # 城中: 2025-02-01–12-31, not the one beginning 07-01. 本级: one. Not 乐都's.
-    assert _figure(province_admin, Q2, "seconded_staff") == {"城东区": 4, "城中区": 1, "本级": 1, "西宁市": 6}
+    # 城中: the one from 02-01 and the renewed one (two secondments, one person).
+    assert _figure(province_admin, Q2, "seconded_staff") == {"城东区": 4, "城中区": 2, "本级": 1, "西宁市": 7}
     # Q1: 城东 the open-ended one, those ending 03-31 and 04-01; 城中 the one from 02-01; 本级 one.
-    assert _figure(province_admin, Q1, "seconded_staff") == {"城东区": 3, "城中区": 1, "本级": 1, "西宁市": 5}
+    assert _figure(province_admin, Q1, "seconded_staff") == {"城东区": 3, "城中区": 2, "本级": 1, "西宁市": 6}
 
 
 def test_duty_shifts_and_the_coverage_as_counted_by_hand(province_admin, xining):
@@ -338,7 +344,8 @@ def test_overdue_follow_ups_as_counted_by_hand(province_admin, xining):
     # At the end of Q2, open and due before 06-30. 城东: 一季度遗留 (03-15), 六月底前一日 (06-29) and the
     # street's 街道落实 (04-20); not 六月底 (due 06-30), 已办结 (done), 七月初 nor 今天到期.
     # 城中: 城中落实 (04-30). 本级: 市本级落实 (06-01). Not 乐都落实.
-    assert _figure(province_admin, Q2, "overdue_follow_ups") == {"城东区": 3, "城中区": 1, "本级": 1, "西宁市": 5}
+    # 城中 also 拖到七月 (due 04-15, done only on 07-05): a past quarter keeps what was overdue then.
+    assert _figure(province_admin, Q2, "overdue_follow_ups") == {"城东区": 3, "城中区": 2, "本级": 1, "西宁市": 6}
     # At the end of Q1 only 一季度遗留 was past due.
     assert _figure(province_admin, Q1, "overdue_follow_ups") == {"城东区": 1, "城中区": 0, "本级": 0, "西宁市": 1}
 
