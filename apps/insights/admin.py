@@ -103,7 +103,7 @@ class ScoringFilter(admin.SimpleListFilter):
 
 
 class SchemeForm(ServiceForm):
-    """Add: scheme_create. Afterwards only the indicators change (the inline), so nothing is written here."""
+    """Add: scheme_create; a draft's year, name and notes: scheme_update (the indicators: the inline)."""
 
     conflict_field = "name"
 
@@ -113,7 +113,10 @@ class SchemeForm(ServiceForm):
 
     def write(self, data):
         if self.instance.pk is not None:
-            return self.instance
+            changed = {name: data[name] for name in ("year", "name", "notes") if name in self.changed_data}
+            if not changed:
+                return self.instance
+            return services.scheme_update(actor=self.actor, scheme=self.instance, **changed)
         scheme = services.scheme_create(actor=self.actor, **data)
         # The indicators' formset was built on this very object: it must see the new scheme's id.
         self.instance.__dict__.update(scheme.__dict__)
@@ -275,7 +278,11 @@ class EvaluationSchemeAdmin(ScopedAdminMixin, ServiceAdmin):
         return (scheme, codes) if obj is None else (scheme, ("状态", {"fields": self.state_fields}), codes)
 
     def get_readonly_fields(self, request, obj=None):
-        return ("formula_codes",) if obj is None else (*SchemeForm.Meta.fields, *self.state_fields, "formula_codes")
+        if obj is None:
+            return ("formula_codes",)
+        # A draft's year, name and notes may be corrected; where and whom it evaluates are fixed.
+        fixed = ("region", "subject", "organization_level") if obj.is_draft else SchemeForm.Meta.fields
+        return (*fixed, *self.state_fields, "formula_codes")
 
     def has_change_permission(self, request, obj=None):
         # A published scheme is the year's record: its indicators are read, never changed.

@@ -40,6 +40,7 @@ LEVEL_ONLY_FOR_ORGANIZATIONS = "考评区划时不选组织层级。"
 NO_CHILD_REGIONS = "{region}没有下一级区划可考评。"
 NOT_DRAFT = "方案已发布，指标不能再改；如需调整请复制为新方案。"
 NOT_PUBLISHED = "方案尚未发布或已定档，不能评分或重新计算。"
+ONLY_DRAFTS_GO = "{scheme}已发布，考评结果要存档，不能删除。"
 ALREADY_PUBLISHED = "方案已发布。"
 INDICATOR_EXISTS = "方案中已有名为“{name}”的指标。"
 COMMON_UNKNOWN = "请选择所属“六共”。"
@@ -55,6 +56,7 @@ NOT_MANUAL = "该指标按平台数据计算，不能人工评分。"
 POINTS_RANGE = "得分应在 0 至 {weight} 分之间。"
 EVIDENCE_REQUIRED = "人工评分须写明佐证说明。"
 MANUAL_PENDING = "还有 {count} 项人工评分未完成，不能定档。"
+CHOSEN_AT_CREATION = "考评区划和考评对象在新建方案时确定，不能再改；请新建方案。"
 NOTHING_TO_EVALUATE = "{region}没有{level}群团组织可考评。"
 
 
@@ -113,6 +115,29 @@ def scheme_create(
         raise ValidationError({"organization_level": NOTHING_TO_EVALUATE.format(region=region.name, level=level)})
     save_guarding_races(scheme, SCHEME_EXISTS.format(region=region.name, year=year, name=name))
     audit_record(actor=actor, action="create", obj=scheme, detail=str(scheme))
+    return scheme
+
+
+@transaction.atomic
+def scheme_update(*, actor=None, scheme: EvaluationScheme, **fields) -> EvaluationScheme:
+    """A draft's year, name and notes; the notes stay editable after publishing (e.g. a correction)."""
+    require_perm(actor, "insights.change_evaluationscheme")
+    scheme = _locked(scheme)
+    require_region_in_scope(actor, scheme.region)
+    unknown = set(fields) - {"year", "name", "notes"}
+    if unknown:
+        raise ValidationError({sorted(unknown)[0]: CHOSEN_AT_CREATION})
+    if set(fields) - {"notes"} and scheme.status != SchemeStatus.DRAFT:
+        raise ConflictError(NOT_DRAFT)
+    if "name" in fields:
+        scheme.name = clean_name(fields["name"])
+    if "year" in fields:
+        if not 2000 <= int(fields["year"]) <= 2100:
+            raise ValidationError({"year": YEAR_RANGE})
+        scheme.year = int(fields["year"])
+    if "notes" in fields:
+        scheme.notes = (fields["notes"] or "").strip()
+    save_guarding_races(scheme, SCHEME_EXISTS.format(region=scheme.region.name, year=scheme.year, name=scheme.name))
     return scheme
 
 
@@ -349,6 +374,7 @@ def scheme_delete(*, actor=None, scheme: EvaluationScheme) -> None:
     require_perm(actor, "insights.delete_evaluationscheme")
     scheme = _locked(scheme)
     require_region_in_scope(actor, scheme.region)
-    _require_draft(scheme)
+    if scheme.status != SchemeStatus.DRAFT:
+        raise ConflictError(ONLY_DRAFTS_GO.format(scheme=scheme))
     audit_record(actor=actor, action="delete", obj=scheme, detail=str(scheme))
     scheme.delete()

@@ -236,3 +236,20 @@ def test_next_year_starts_from_a_copy_of_the_indicators(province_admin, city_sch
     )
     with pytest.raises(ConflictError):
         services.scheme_copy(actor=province_admin, scheme=city_scheme, year=TODAY.year + 1, name="下年度联评联考")
+
+
+def test_a_draft_is_renamed_but_keeps_whom_it_evaluates(province_admin, xining):  # noqa: F811
+    scheme = _scheme(province_admin)
+    services.scheme_update(actor=province_admin, scheme=scheme, name="  西宁市联评联考 ", notes="初稿")
+    scheme.refresh_from_db()
+    assert (scheme.name, scheme.notes) == ("西宁市联评联考", "初稿")
+    with pytest.raises(ValidationError) as error:
+        services.scheme_update(actor=province_admin, scheme=scheme, region=region("630200"))
+    assert "不能再改" in error.value.message_dict["region"][0]
+    _indicator(province_admin, scheme, "服务项目", 100, "projects", 2)
+    services.scheme_publish(actor=province_admin, scheme=scheme)
+    services.scheme_update(actor=province_admin, scheme=scheme, notes="已发布后补充说明")
+    with pytest.raises(ConflictError):
+        services.scheme_update(actor=province_admin, scheme=scheme, name="改名")
+    with pytest.raises(ConflictError, match="已发布，考评结果要存档"):
+        services.scheme_delete(actor=province_admin, scheme=scheme)

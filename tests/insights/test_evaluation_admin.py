@@ -170,6 +170,23 @@ def scheme_form(**changes) -> dict:
     }
 
 
+def kept(scheme) -> dict:
+    """A draft's own fields as its change form posts them back."""
+    return {"year": scheme.year, "name": scheme.name, "notes": scheme.notes}
+
+
+def test_a_drafts_name_is_corrected_through_the_service(client, province_admin, draft):
+    first, second = draft.indicators.order_by("position")
+    client.force_login(province_admin)
+    rows = inline(existing(first), existing(second), initial=2)
+
+    response = client.post(change_page(draft), {**kept(draft), "name": "西宁市联评联考（修订）", **rows})
+
+    assert response.status_code == 302, response.context and response.context["adminform"].form.errors
+    draft.refresh_from_db()
+    assert draft.name == "西宁市联评联考（修订）" and draft.indicators.count() == 2
+
+
 def test_a_scheme_is_added_with_its_indicators_through_the_services(client, province_admin):
     client.force_login(province_admin)
     rows = inline(new_indicator("联建单位", 60, "joint_branches", "2"), new_indicator("群众满意度", 40))
@@ -214,7 +231,7 @@ def test_points_move_between_a_drafts_indicators_without_tripping_the_ceiling(cl
     # Raised first, 60 → 70 would make 110 points for a moment; the lowered one goes first.
     rows = inline(existing(first, weight="70.00"), existing(second, weight="30.00"), initial=2)
 
-    response = client.post(change_page(draft), rows)
+    response = client.post(change_page(draft), {**kept(draft), **rows})
 
     assert response.status_code == 302
     assert list(draft.indicators.order_by("position").values_list("weight", flat=True)) == [70, 30]
@@ -226,10 +243,12 @@ def test_indicators_are_removed_and_added_and_a_refusal_takes_the_whole_submissi
     remove_second = existing(second, DELETE="on")
 
     refused = client.post(
-        change_page(draft), inline(existing(first), remove_second, new_indicator("群众满意度", 50), initial=2)
+        change_page(draft),
+        {**kept(draft), **inline(existing(first), remove_second, new_indicator("群众满意度", 50), initial=2)},
     )
     response = client.post(
-        change_page(draft), inline(existing(first), remove_second, new_indicator("群众满意度", 40), initial=2)
+        change_page(draft),
+        {**kept(draft), **inline(existing(first), remove_second, new_indicator("群众满意度", 40), initial=2)},
     )
 
     assert refused.status_code == 200
@@ -270,7 +289,7 @@ def test_the_publish_action_publishes_a_full_scheme_and_names_the_one_refused(cl
 
     shown = messages_of(response)
     assert "已发布 1 个方案。" in shown
-    assert f"“{NEXT_YEAR}年缺项方案”未处理：各指标分值合计应为 100 分，目前为 60 分。" in shown
+    assert f"“{NEXT_YEAR}年度缺项方案”未处理：各指标分值合计应为 100 分，目前为 60 分。" in shown
     draft.refresh_from_db(), short.refresh_from_db()
     assert (draft.status, short.status) == (SchemeStatus.PUBLISHED, SchemeStatus.DRAFT)
     assert draft.evaluations.count() == 7  # 西宁's seven counties
