@@ -5,6 +5,7 @@ from rest_framework.routers import DefaultRouter
 from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
 
 from apps.activities import api as activities
+from apps.insights import api_evaluation as evaluation
 from apps.insights.api import PersonRecordView, ScorecardView
 from apps.members import api as members
 from apps.organizations import api as organizations
@@ -52,6 +53,10 @@ router.register("attendances", talent.AttendanceViewSet, basename="attendance")
 router.register("rotations", talent.RotationViewSet, basename="rotation")
 router.register("experts", talent.ExpertViewSet, basename="expert")
 router.register("expertise-fields", talent.ExpertiseFieldViewSet, basename="expertise-field")
+router.register("evaluation-schemes", evaluation.EvaluationSchemeViewSet, basename="evaluation-scheme")
+router.register("evaluation-indicators", evaluation.EvaluationIndicatorViewSet, basename="evaluation-indicator")
+router.register("evaluations", evaluation.EvaluationViewSet, basename="evaluation")
+router.register("evaluation-scores", evaluation.EvaluationScoreViewSet, basename="evaluation-score")
 
 urlpatterns = [
     path("auth/token/", TokenObtainPairView.as_view(), name="token-obtain"),
@@ -59,6 +64,7 @@ urlpatterns = [
     # 一人一档 is insights' (which reads every app), under people/ without apps/members knowing of it.
     path("people/<int:pk>/record/", PersonRecordView.as_view(), name="person-record"),
     path("scorecard/", ScorecardView.as_view(), name="scorecard"),
+    path("evaluation-figures/", evaluation.EvaluationFigureView.as_view(), name="evaluation-figures"),
     # The one door open without an account: a certificate's code, checked by anyone holding it.
     path("certificates/verify/", talent.CertificateVerifyView.as_view(), name="certificate-verify"),
     *router.urls,
