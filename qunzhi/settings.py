@@ -173,6 +173,9 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Uploads (activity photos, ledger attachments, evaluation evidence): served only through views
+# that check the viewer's scope, never as public /media/ URLs.
+MEDIA_ROOT = Path(env("QUNZHI_MEDIA_ROOT", default=str(VAR_DIR / "media")))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

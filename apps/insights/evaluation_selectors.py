@@ -5,8 +5,10 @@ its own row of the province's ranking, never its neighbours'."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 
-from django.db.models import Count, OuterRef, Prefetch, QuerySet, Subquery, Sum
+from django.db.models import Count, DecimalField, OuterRef, Prefetch, QuerySet, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
 
 from apps.insights.models import Evaluation, EvaluationScheme, Indicator, IndicatorMethod, Score
 from apps.insights.scorecard import BY_CODE
@@ -23,9 +25,13 @@ def scheme_list(*, user, year: int | None = None, status: str = "") -> QuerySet[
     indicators = Indicator.objects.filter(scheme=OuterRef("pk")).order_by().values("scheme")
     evaluations = Evaluation.objects.filter(scheme=OuterRef("pk")).order_by().values("scheme")
     return schemes.annotate(
-        indicator_count=Subquery(indicators.annotate(n=Count("pk")).values("n")),
-        weight_total=Subquery(indicators.annotate(total=Sum("weight")).values("total")),
-        evaluation_count=Subquery(evaluations.annotate(n=Count("pk")).values("n")),
+        indicator_count=Coalesce(Subquery(indicators.annotate(n=Count("pk")).values("n")), 0),
+        weight_total=Coalesce(
+            Subquery(indicators.annotate(total=Sum("weight")).values("total")),
+            Value(Decimal("0.00")),
+            output_field=DecimalField(max_digits=7, decimal_places=2),
+        ),
+        evaluation_count=Coalesce(Subquery(evaluations.annotate(n=Count("pk")).values("n")), 0),
     ).order_by("-year", "name", "id")
 
 

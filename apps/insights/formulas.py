@@ -13,6 +13,8 @@ from decimal import Decimal, DivisionByZero, InvalidOperation
 
 from django.core.exceptions import ValidationError
 
+# A score's value is stored with 14 digits before the point: no formula needs more, none may crash.
+LARGEST = 10**14
 OPERATORS = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul, ast.Div: operator.truediv}
 
 
@@ -32,6 +34,8 @@ def parse(formula: str, known: set[str]) -> tuple[ast.expr, list[str]]:
         elif isinstance(node, ast.Constant):
             if isinstance(node.value, bool) or not isinstance(node.value, int | float):
                 raise ValidationError({"formula": "公式中只能出现数字常量。"})
+            if not abs(node.value) < LARGEST:
+                raise ValidationError({"formula": "公式中的数字过大。"})
         elif isinstance(node, ast.BinOp):
             if type(node.op) not in OPERATORS:
                 raise ValidationError({"formula": "公式只支持 + - * / 四则运算。"})
@@ -46,11 +50,13 @@ def parse(formula: str, known: set[str]) -> tuple[ast.expr, list[str]]:
 
 
 def evaluate(tree: ast.expr, figures: dict[str, Decimal | int | None]) -> Decimal | None:
-    """The formula's value; None when a figure it reads has no value or it divides by zero."""
+    """The formula's value; None when a figure it reads has no value, it divides by zero or it is
+    beyond what a score can hold (e.g. `projects * 1e13 * 1e13`)."""
     try:
-        return _walk(tree, figures)
+        value = _walk(tree, figures)
     except (DivisionByZero, InvalidOperation, _NoValue):
         return None
+    return value if value.is_finite() and abs(value) < LARGEST else None
 
 
 class _NoValue(Exception):

@@ -14,6 +14,7 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 
+from apps.core.models import SyncedModel
 from apps.organizations.models import Organization, OrganizationLevel, Region
 
 COMMON_CHOICES = [
@@ -37,13 +38,14 @@ class SchemeStatus(models.TextChoices):
     CLOSED = "closed", "已定档"
 
 
-class EvaluationScheme(models.Model):
+class EvaluationScheme(SyncedModel):
     """One year's scheme for one area: who is evaluated, on what, with which weights.
 
     Region schemes rank the child regions of `region` (the province ranks its 市州, a 市州 its
     counties); organization schemes rank the organizations of `organization_level` under `region`.
     """
 
+    sync_resource = "evaluation-schemes"
     scope_region_path = "region__path"
 
     year = models.PositiveSmallIntegerField("年度")
@@ -65,7 +67,6 @@ class EvaluationScheme(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
-    created_at = models.DateTimeField("创建时间", auto_now_add=True)
     published_at = models.DateTimeField("发布时间", null=True, blank=True)
     computed_at = models.DateTimeField("最近计算时间", null=True, blank=True)
 
@@ -89,6 +90,9 @@ class EvaluationScheme(models.Model):
     def is_draft(self) -> bool:
         return self.status == SchemeStatus.DRAFT
 
+    def tombstone_paths(self) -> tuple[str, str]:
+        return self.region.path, ""
+
     @classmethod
     def scope_shared_q(cls, scope) -> Q:
         """Those evaluated see the scheme they are ranked by."""
@@ -100,10 +104,11 @@ class IndicatorMethod(models.TextChoices):
     MANUAL = "manual", "人工评分（附佐证）"
 
 
-class Indicator(models.Model):
+class Indicator(SyncedModel):
     """One weighted indicator. A formula reads the scorecard's figures by code, e.g.
     `coverage_share` or `trainee_times / 100`; its value earns the full weight at `target`."""
 
+    sync_resource = "evaluation-indicators"
     scope_region_path = "scheme__region__path"
 
     scheme = models.ForeignKey(
@@ -144,14 +149,18 @@ class Indicator(models.Model):
     def is_manual(self) -> bool:
         return self.method == IndicatorMethod.MANUAL
 
+    def tombstone_paths(self) -> tuple[str, str]:
+        return self.scheme.region.path, ""
+
     @classmethod
     def scope_shared_q(cls, scope) -> Q:
         return Q(scheme__in=EvaluationScheme.objects.filter(EvaluationScheme.scope_shared_q(scope)))
 
 
-class Evaluation(models.Model):
+class Evaluation(SyncedModel):
     """One evaluated region or organization under a scheme: its total and rank."""
 
+    sync_resource = "evaluations"
     scope_region_path = ("region__path", "organization__region__path")
     scope_organization_path = "organization__path"
 
@@ -196,6 +205,11 @@ class Evaluation(models.Model):
     def subject_name(self) -> str:
         return self.region.name if self.region_id else self.organization.name
 
+    def tombstone_paths(self) -> tuple[str, str]:
+        if self.region_id:
+            return self.region.path, ""
+        return self.organization.region.path, self.organization.path
+
     @staticmethod
     def in_scope_q(scope, prefix: str = "") -> Q:
         """The evaluations a scope covers, for the scheme's and the scores' shared visibility."""
@@ -209,10 +223,11 @@ class Evaluation(models.Model):
         return q
 
 
-class Score(models.Model):
+class Score(SyncedModel):
     """One evaluation's score on one indicator: the formula's value and the figures it read, or a
     manual score with its evidence."""
 
+    sync_resource = "evaluation-scores"
     scope_region_path = ("evaluation__region__path", "evaluation__organization__region__path")
     scope_organization_path = "evaluation__organization__path"
 
@@ -246,3 +261,6 @@ class Score(models.Model):
 
     def __str__(self) -> str:
         return f"{self.evaluation.subject_name} · {self.indicator.name}"
+
+    def tombstone_paths(self) -> tuple[str, str]:
+        return self.evaluation.tombstone_paths()

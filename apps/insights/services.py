@@ -251,7 +251,7 @@ def scheme_publish(*, actor=None, scheme: EvaluationScheme) -> EvaluationScheme:
     if total != FULL_MARKS:
         raise ValidationError({"indicators": WEIGHTS_NOT_FULL.format(total=_number(total))})
     scheme.status, scheme.published_at = SchemeStatus.PUBLISHED, timezone.now()
-    scheme.save(update_fields=["status", "published_at"])
+    scheme.save(update_fields=["status", "published_at", "updated_at"])
     audit_record(actor=actor, action="publish", obj=scheme, detail=str(scheme))
     return _compute(scheme)
 
@@ -298,9 +298,12 @@ def _compute(scheme: EvaluationScheme) -> EvaluationScheme:
                 score.points = evaluation.points(indicator, score.value)
             scores[(row.pk, indicator.pk)] = score
     Score.objects.bulk_create(new)
-    Score.objects.bulk_update(changed, ["value", "figures", "points"])
+    now = timezone.now()
+    for score in changed:
+        score.updated_at = now  # bulk_update() leaves auto_now alone: delta sync needs the change
+    Score.objects.bulk_update(changed, ["value", "figures", "points", "updated_at"])
     scheme.computed_at = timezone.now()
-    scheme.save(update_fields=["computed_at"])
+    scheme.save(update_fields=["computed_at", "updated_at"])
     _rank(scheme, rows, indicators, scores)
     return scheme
 
@@ -311,10 +314,10 @@ def _rank(scheme, rows, indicators, scores) -> None:
         row_scores = [scores[(row.pk, indicator.pk)] for indicator in indicators]
         row.total = sum((s.points for s in row_scores if s.points is not None), Decimal("0.00"))
         row.manual_pending = sum(1 for s in row_scores if s.points is None)
-        row.computed_at = now
+        row.computed_at = row.updated_at = now
     for row, place in zip(rows, evaluation.ranks([row.total for row in rows]), strict=True):
         row.rank = place
-    Evaluation.objects.bulk_update(rows, ["total", "rank", "manual_pending", "computed_at"])
+    Evaluation.objects.bulk_update(rows, ["total", "rank", "manual_pending", "computed_at", "updated_at"])
 
 
 @transaction.atomic
@@ -363,7 +366,7 @@ def scheme_close(*, actor=None, scheme: EvaluationScheme) -> EvaluationScheme:
     if pending:
         raise ConflictError(MANUAL_PENDING.format(count=pending))
     scheme.status = SchemeStatus.CLOSED
-    scheme.save(update_fields=["status"])
+    scheme.save(update_fields=["status", "updated_at"])
     audit_record(actor=actor, action="close", obj=scheme, detail=str(scheme))
     return scheme
 

@@ -1,19 +1,11 @@
-"""Query filters and pages of the joint evaluation lists; every id filter is limited to the scope.
-
-Schemes and indicators keep no change time, so `?updated_since=` cannot narrow them: it is
-checked and then every row is returned, which a syncing client simply upserts.
-"""
+"""Query filters of the joint evaluation lists; every id filter is limited to the scope."""
 
 from __future__ import annotations
 
 from django import forms
 from django_filters import rest_framework as filters
-from rest_framework.filters import OrderingFilter, SearchFilter
-from rest_framework.pagination import CursorPagination
 
 from apps.core.api import scoped_choices
-from apps.core.filters import UpdatedSinceFilter, parse_updated_since
-from apps.core.pagination import SyncCursorPagination
 from apps.insights.api_evaluation.serializers import scheme_choices
 from apps.insights.models import (
     COMMON_CHOICES,
@@ -25,32 +17,6 @@ from apps.insights.models import (
 )
 
 YEAR_INVALID = "请填写四位数的年度，如 2026。"
-
-
-# Delta sync without a change time -----------------------------------------------------------
-
-
-class EverySince(UpdatedSinceFilter):
-    """A malformed `?updated_since=` is still a 400; a valid one narrows nothing (no change time)."""
-
-    def filter_queryset(self, request, queryset, view):
-        raw = request.query_params.get(self.param)
-        if raw is not None:
-            parse_updated_since(raw)
-        return queryset
-
-
-class ListOrderPagination(SyncCursorPagination):
-    """Cursor pages in the list's own order, also during a sync: there is no change time to order by."""
-
-    def get_ordering(self, request, queryset, view):
-        ordering = tuple(CursorPagination.get_ordering(self, request, queryset, view))
-        if not any(field.lstrip("-") in ("id", "pk") for field in ordering):
-            ordering += ("-id" if ordering[0].startswith("-") else "id",)
-        return ordering
-
-
-LIST_FILTERS = [filters.DjangoFilterBackend, EverySince, SearchFilter, OrderingFilter]
 
 
 class _YearFilter(filters.NumberFilter):

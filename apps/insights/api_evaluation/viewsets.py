@@ -25,7 +25,7 @@ from apps.core.api import ConflictSerializer, ScopedReadOnlyViewSet, ScopedViewS
 from apps.core.pagination import RankedPagination
 from apps.insights import evaluation_selectors as selectors
 from apps.insights import services
-from apps.insights.api_evaluation.filters import LIST_FILTERS, IndicatorFilter, ListOrderPagination, SchemeFilter
+from apps.insights.api_evaluation.filters import IndicatorFilter, SchemeFilter
 from apps.insights.api_evaluation.serializers import (
     EvaluationFigureSerializer,
     EvaluationIndicatorSerializer,
@@ -49,7 +49,6 @@ SCHEME_SCOPE = (
     "可见范围：方案的考评区划在您的管辖范围内，或您管辖范围内的区划、组织参与了该方案的考评"
     "（只看得到自己的那一行排名）。"
 )
-NO_SYNC = "方案和指标没有变更时间：updated_since 只检查格式，总是返回全部记录。"
 CONFLICT = {409: ConflictSerializer}
 
 
@@ -80,7 +79,7 @@ def _scores(*, user) -> QuerySet:
 
 
 @extend_schema_view(
-    list=extend_schema(summary="联评联考方案列表", description=f"{SCHEME_SCOPE}{NO_SYNC}"),
+    list=extend_schema(summary="联评联考方案列表", description=SCHEME_SCOPE),
     retrieve=extend_schema(
         summary="联评联考方案详情",
         description=f"{SCHEME_SCOPE}含各项指标、分值合计，以及每项公式读取的平台指标及其中文名称。",
@@ -108,8 +107,6 @@ class EvaluationSchemeViewSet(mixins.CreateModelMixin, mixins.DestroyModelMixin,
     selector = staticmethod(_schemes)
     serializer_class = EvaluationSchemeSerializer
     filterset_class = SchemeFilter
-    filter_backends = LIST_FILTERS
-    pagination_class = ListOrderPagination
     search_fields = ["name"]
     ordering_fields = ["year", "name", "id"]
     ordering = ["-year", "name"]
@@ -189,7 +186,7 @@ INDICATOR_RULES = (
 
 
 @extend_schema_view(
-    list=extend_schema(summary="考评指标列表", description=f"?scheme= 为某个方案的指标，按排序。{NO_SYNC}"),
+    list=extend_schema(summary="考评指标列表", description="?scheme= 为某个方案的指标，按排序。"),
     retrieve=extend_schema(summary="考评指标详情"),
     create=extend_schema(
         summary="添加考评指标", description=INDICATOR_RULES, responses={201: EvaluationIndicatorSerializer, **CONFLICT}
@@ -214,8 +211,6 @@ class EvaluationIndicatorViewSet(ServiceModelViewSet):
     selector = staticmethod(_indicators)
     serializer_class = EvaluationIndicatorSerializer
     filterset_class = IndicatorFilter
-    filter_backends = LIST_FILTERS
-    pagination_class = ListOrderPagination
     search_fields = ["name"]
     ordering_fields = ["position", "id"]
     # scheme_id, not scheme: the cursor keeps the first field's raw value.
