@@ -337,6 +337,10 @@ QUNZHI_BEAT_SCHEDULE = {
         "task": "organizations.remind_overdue_follow_ups",
         "schedule": crontab(hour=8, minute=30),
     },
-    # After the nightly status tasks, so the day's finished work counts.
+    # After the nightly status tasks, so the day's finished work counts; summaries first.
+    "refresh-scorecard-summaries": {
+        "task": "insights.refresh_scorecard_summaries",
+        "schedule": crontab(hour=1, minute=30),
+    },
     "compute-joint-evaluations": {"task": "insights.compute_evaluations", "schedule": crontab(hour=2, minute=0)},
 }

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from apps.insights import services
+from apps.insights import services, summaries
 from apps.insights.models import EvaluationScheme, EvaluationSubject, IndicatorMethod, Score
 from apps.organizations.models import OrganizationLevel, Region
 
@@ -71,6 +71,7 @@ def _scheme(name, subject, level, indicators) -> EvaluationScheme:
 
 
 def seed() -> list[str]:
+    summaries.refresh()  # as the nightly task would: the closed months of the demo year
     prefectures = _scheme(PREFECTURES, EvaluationSubject.REGION, "", PREFECTURE_INDICATORS)
     _scheme(FEDERATIONS, EvaluationSubject.ORGANIZATION, OrganizationLevel.PROVINCE, FEDERATION_INDICATORS)
     pending = Score.objects.filter(

@@ -264,3 +264,39 @@ class Score(SyncedModel):
 
     def tombstone_paths(self) -> tuple[str, str]:
         return self.evaluation.tombstone_paths()
+
+
+class MonthlyFigure(models.Model):
+    """A scorecard figure's value for the rows of one region in one closed month: what the
+    province-wide scorecard sums instead of scanning a million rows (apps.insights.summaries)."""
+
+    code = models.CharField("指标代码", max_length=32)
+    region = models.ForeignKey(Region, verbose_name="区划", on_delete=models.CASCADE, related_name="+")
+    month = models.DateField("月份")
+    # Durations are kept in seconds, so sums of months and regions round once, as the live query does.
+    value = models.DecimalField("数值", max_digits=20, decimal_places=2)
+
+    class Meta:
+        verbose_name = "月度指标汇总"
+        verbose_name_plural = "月度指标汇总"
+        constraints = [
+            models.UniqueConstraint(fields=["code", "region", "month"], name="insights_monthly_figure_once"),
+        ]
+        indexes = [models.Index(fields=["month", "code"], name="insights_monthly_month_code")]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.month:%Y-%m} {self.value}"
+
+
+class SummaryState(models.Model):
+    """One row: the last closed month the monthly figures hold, and when they were worked out."""
+
+    through_month = models.DateField("汇总至月份")
+    refreshed_at = models.DateTimeField("汇总时间")
+
+    class Meta:
+        verbose_name = "汇总状态"
+        verbose_name_plural = "汇总状态"
+
+    def __str__(self) -> str:
+        return f"汇总至 {self.through_month:%Y-%m}（{self.refreshed_at:%Y-%m-%d %H:%M}）"

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from apps.insights import services
+from apps.insights import services, summaries
 from apps.insights.models import EvaluationScheme, SchemeStatus
 
 
@@ -17,3 +17,10 @@ def evaluations_compute_task(scheme_id: int | None = None) -> int:
         services.scheme_compute(scheme=scheme)
         count += 1
     return count
+
+
+@shared_task(name="insights.refresh_scorecard_summaries")
+def scorecard_summaries_refresh_task() -> int:
+    """Nightly: the closed months' figures the province-wide scorecard sums (apps.insights.summaries)."""
+    summaries.refresh()
+    return summaries.MonthlyFigure.objects.count()

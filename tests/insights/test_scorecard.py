@@ -200,6 +200,12 @@ def test_the_demo_provinces_scorecard_shows_the_seeds_figures(province_admin):
     rows = list(ranking(user=province_admin, scheme=scheme))
     assert len(rows) == 8 and rows[0].rank == 1 and rows[0].total > rows[-1].total
     assert {row.region.code for row in rows if not row.manual_pending} == {"630100", "630200", "632200"}
+    # The demo's closed months are summarized (the demo refreshes them): served the same as counted.
+    from tests.insights.test_scorecard_summaries import same_both_ways
+
+    same_both_ways(province_admin, "630000", dt.date(2026, 1, 1), dt.date(2026, 12, 31))
+    same_both_ways(province_admin, "630100", dt.date(2026, 3, 15), dt.date(2026, 10, 20))
+    same_both_ways(province_admin, "630102", dt.date(2025, 12, 1), dt.date(2026, 6, 30))
 
 
 def test_the_trend_counts_each_month_and_costs_one_query_per_figure(province_admin, xining):
@@ -212,7 +218,7 @@ def test_the_trend_counts_each_month_and_costs_one_query_per_figure(province_adm
     forget_scope(province_admin)
     with CaptureQueriesContext(connection) as queries:
         trend = scorecard_trend(user=province_admin, region=city, start=YEAR_START, end=YEAR_END)
-    assert len(queries) == len(TREND) + 1  # and the viewer's scope
+    assert len(queries) == len(TREND) + 2  # and the viewer's scope, and whether summaries exist
     assert len(trend.months) == 12 and trend.labels()[0] == f"{TODAY.year}-01"
     meetings = trend.series["meetings"]
     assert meetings[0] == 1 and meetings[TODAY.month - 1] == (2 if TODAY.month == 1 else 1)
