@@ -18,7 +18,7 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F, Sum
 from django.db.models.functions import Substr, TruncMonth
 from django.utils import timezone
@@ -64,6 +64,9 @@ def refresh(*, today: dt.date | None = None) -> SummaryState:
                 rows.append(MonthlyFigure(code=code, region_id=region_id, month=_month(month), value=raw_value(value)))
     MonthlyFigure.objects.all().delete()
     MonthlyFigure.objects.bulk_create(rows, batch_size=5000)
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:  # fresh statistics, or the planner guesses a table of none
+            cursor.execute(f"ANALYZE {MonthlyFigure._meta.db_table}")
     through = (first_open - dt.timedelta(days=1)).replace(day=1)
     state = SummaryState.objects.first() or SummaryState()
     state.through_month, state.refreshed_at = through, timezone.now()
