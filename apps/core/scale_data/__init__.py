@@ -17,7 +17,17 @@ from dataclasses import dataclass, field
 
 from django.db import connection, transaction
 
-from apps.core.scale_data import database, divisions, organizations, people
+from apps.core.scale_data import (
+    activities,
+    database,
+    divisions,
+    organizations,
+    people,
+    projects,
+    resources,
+    talent,
+    venues,
+)
 from apps.core.scale_data.context import Context
 from apps.core.scale_data.database import Refused
 
@@ -50,6 +60,11 @@ def _steps() -> list[tuple[str, Callable[[Context], None]]]:
         ("区划", load_divisions),
         ("群团组织与所在单位", load_organizations),
         ("人员、身份与会员关系", load_people),
+        ("场地、功能室与预约", venues.build),
+        ("活动、报名与志愿时长", activities.build),
+        ("服务中心、值班与经费", resources.build),
+        ("服务项目与服务记录", projects.build),
+        ("干部、轮岗、培训与专家", talent.build),
     ]
 
 

@@ -32,7 +32,7 @@ def cell(value) -> str:
         if value.tzinfo is None:
             raise ValueError(f"naive datetime {value!r} in COPY data")
         return value.isoformat(sep=" ")
-    if isinstance(value, int | float | Decimal | dt.date | uuid.UUID):
+    if isinstance(value, int | float | Decimal | dt.date | dt.time | uuid.UUID):
         return str(value)
     raise TypeError(f"cannot COPY {type(value).__name__}")
 

@@ -1,12 +1,14 @@
 """The tables the generator fills, and how it empties, checks and finishes them (PostgreSQL only).
 
-During the load the generator's tables keep only their primary keys and CHECK
-constraints: every other index, unique and exclusion constraint and foreign key is dropped
+During the load the generator's tables keep only their primary keys, CHECK and
+exclusion constraints: every other index, unique constraint and foreign key is dropped
 after its definition is read from the catalog, and created again from that definition
 before the transaction commits. PostgreSQL builds an index from sorted rows several times
 faster than it maintains it row by row (1M people: ten indexes, two of them on random
 64-character hashes), and checks a foreign key added to a filled table with one join
-instead of a deferred trigger per row at commit. Creating them again checks every rule as
+instead of a deferred trigger per row at commit. (The two exclusion constraints stay:
+re-created, PostgreSQL would print their `IN (...)` condition differently from the
+migration's, and the schema is to stay exactly as migrated.) Creating them again checks every rule as
 before: a duplicate ID number, a second active membership of a federation, two held
 bookings of a room that overlap, a dangling reference would each fail the whole load.
 Everything happens in the one transaction, so an interrupted run leaves the schema as it was.
@@ -141,7 +143,7 @@ class Suspended:
     """What `suspend_constraints` dropped: statements to create each again, in a safe order."""
 
     indexes: list[str] = field(default_factory=list)
-    constraints: list[str] = field(default_factory=list)  # unique and exclusion
+    constraints: list[str] = field(default_factory=list)  # unique
     foreign_keys: list[str] = field(default_factory=list)
 
     def statements(self) -> list[str]:
@@ -167,7 +169,7 @@ def suspend_constraints(cursor) -> Suspended:
     suspended = Suspended()
     cursor.execute(
         """SELECT conrelid::regclass::text, quote_ident(conname), pg_get_constraintdef(oid), contype
-           FROM pg_constraint WHERE conrelid = ANY(%s::regclass[]) AND contype IN ('u', 'x', 'f')
+           FROM pg_constraint WHERE conrelid = ANY(%s::regclass[]) AND contype IN ('u', 'f')
            ORDER BY contype = 'f' DESC, conrelid::regclass::text, conname""",
         [names],
     )
@@ -175,10 +177,13 @@ def suspend_constraints(cursor) -> Suspended:
         cursor.execute(f"ALTER TABLE {table} DROP CONSTRAINT {name}")
         target = suspended.foreign_keys if kind == "f" else suspended.constraints
         target.append(f"ALTER TABLE {table} ADD CONSTRAINT {name} {definition}")
-    # What is left besides the primary keys: plain and partial unique indexes.
+    # What is left besides the primary keys and the exclusion constraints' indexes: plain and
+    # partial unique indexes.
     cursor.execute(
-        """SELECT indexrelid::regclass::text, pg_get_indexdef(indexrelid) FROM pg_index
-           WHERE indrelid = ANY(%s::regclass[]) AND NOT indisprimary ORDER BY 1""",
+        """SELECT indexrelid::regclass::text, pg_get_indexdef(indexrelid) FROM pg_index i
+           WHERE indrelid = ANY(%s::regclass[]) AND NOT indisprimary
+             AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid AND c.contype = 'x')
+           ORDER BY 1""",
         [names],
     )
     for index, definition in cursor.fetchall():
@@ -203,10 +208,8 @@ def restart_sequences(cursor) -> None:
 def advance_sequences(cursor) -> None:
     """After rows with explicit ids, the next id the application takes follows the largest."""
     for name in tables():
-        cursor.execute(
-            f"SELECT setval(pg_get_serial_sequence(%s, 'id'), COALESCE((SELECT MAX(id) FROM \"{name}\"), 0) + 1, false)",
-            [f'"{name}"'],
-        )
+        largest = f'COALESCE((SELECT MAX(id) FROM "{name}"), 0)'
+        cursor.execute(f"SELECT setval(pg_get_serial_sequence(%s, 'id'), {largest} + 1, false)", [f'"{name}"'])
 
 
 def analyze(cursor) -> None:

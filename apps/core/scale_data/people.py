@@ -286,7 +286,8 @@ def _chunk(spec):
         phone = f"1{choice(PHONE_PREFIXES)}{rng.randrange(10**8):08d}" if random() < PHONE_SHARE else ""
         people.append(
             f"{person_id}\t{stamp}\t{stamp}\t{name}\t{token}\t{digest.hexdigest()}\t{mask(number)}\t"
-            f"{'female' if female else 'male'}\t{w.iso_dates[births[offset] - w.iso_base]}\t{ethnicity}\t{phone}\t{township}\t"
+            f"{'female' if female else 'male'}\t{w.iso_dates[births[offset] - w.iso_base]}\t{ethnicity}\t{phone}\t"
+            f"{township}\t"
             f"{employer.id if employer else chr(92) + 'N'}\t{disability}\t\\N\n"
         )
         tag_lines.extend(f"{person_id}\t{tags[code]}\n" for code in person_tags if code in tags)
@@ -305,6 +306,7 @@ def _chunk(spec):
 def generate(ctx) -> People:
     global _WORLD
     _WORLD = _world(ctx)
+    ctx.shared["tag_ids"] = _WORLD.tag_ids
     people = People()
     specs = _demographics(ctx)
     try:
@@ -325,7 +327,7 @@ def _load(ctx, people: People, results) -> None:
         ctx.copy_lines(Person.identity_tags.through, ("person", "identitytag"), [tag_text])
         # The sequence numbers memberships in COPY order from 1: line k of this chunk gets base + k + 1.
         base = ctx.counts[Membership._meta.db_table]
-        membership_text = _EARLIER.sub(lambda match: str(base + int(match.group(1)) + 1), membership_text)
+        membership_text = _EARLIER.sub(lambda match, base=base: str(base + int(match.group(1)) + 1), membership_text)
         ctx.copy_lines(Membership, MEMBERSHIP_FIELDS, [membership_text])
         people.county.frombytes(county)
         people.age.frombytes(age)
