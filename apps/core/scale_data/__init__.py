@@ -37,7 +37,7 @@ __all__ = ["Refused", "Summary", "generate"]
 @dataclass
 class Summary:
     seconds: list[tuple[str, float]] = field(default_factory=list)
-    rows: dict[str, int] = field(default_factory=dict)
+    rows: dict[str, int] = field(default_factory=dict)  # by table, in the order they were filled
 
     @property
     def total_seconds(self) -> float:
@@ -46,7 +46,7 @@ class Summary:
 
 def _steps() -> list[tuple[str, Callable[[Context], None]]]:
     def load_divisions(ctx: Context) -> None:
-        ctx.shared["regions_created"] = divisions.ensure_loaded()
+        divisions.ensure_loaded()
         ctx.divisions = divisions.read()
 
     def load_organizations(ctx: Context) -> None:

@@ -149,10 +149,25 @@ def _write(ctx, activities, participants) -> None:
 
 
 def _registrations(ctx, rng, activities, volunteer_themes, theme_codes) -> None:
+    hours: list[tuple] = []
+    fields = (
+        "id", "created_at", "updated_at", "activity", "person", "status", "position", "code", "registered_by",
+        "checked_in_at", "checked_out_at", "rating", "reminded_at",
+    )  # fmt: skip
+    # Streamed into COPY as they are drawn; the volunteer hours (a few) are kept for the next table.
+    ctx.copy(Registration, fields, _sign_ups(ctx, rng, activities, volunteer_themes, theme_codes, hours))
+    ctx.copy(
+        VolunteerRecord,
+        ("created_at", "updated_at", "registration", "activity", "person", "organization", "computed_hours", "hours"),
+        hours,
+    )
+
+
+def _sign_ups(ctx, rng, activities, volunteer_themes, theme_codes, hours: list):
     now = _now(ctx)
     by_county = ctx.people.by_county()
     county_of = ctx.divisions.county_of
-    registrations, hours = [], []
+    registration_id = 0
     for activity_id, _, _, theme, _, lead, region, _, _, _, start, end, capacity, opens, closes, status in activities:
         if status not in ("published", "ongoing", "finished") or opens >= now:
             continue
@@ -183,20 +198,10 @@ def _registrations(ctx, rng, activities, volunteer_themes, theme_codes) -> None:
                     rating = rng.randint(3, 5) if rng.random() < RATED_SHARE else None
             else:
                 state = "waiting"
-            registration_id = len(registrations) + 1
+            registration_id += 1
             code = uuid.UUID(int=rng.getrandbits(128), version=4)
-            registrations.append((registration_id, created, created, activity_id, person, state, position, code,
-                                  None, checked_in, checked_out, rating, None))  # fmt: skip
+            yield (registration_id, created, created, activity_id, person, state, position, code, None, checked_in,
+                   checked_out, rating, None)  # fmt: skip
             if volunteer and state == "attended":
                 worked = volunteer_hours(checked_in, checked_out)
                 hours.append((checked_out, checked_out, registration_id, activity_id, person, lead, worked, worked))
-    fields = (
-        "id", "created_at", "updated_at", "activity", "person", "status", "position", "code", "registered_by",
-        "checked_in_at", "checked_out_at", "rating", "reminded_at",
-    )  # fmt: skip
-    ctx.copy(Registration, fields, registrations)
-    ctx.copy(
-        VolunteerRecord,
-        ("created_at", "updated_at", "registration", "activity", "person", "organization", "computed_hours", "hours"),
-        hours,
-    )

@@ -87,6 +87,20 @@ def tables() -> list[str]:
     return [model._meta.db_table for model in FILLED]
 
 
+def labels() -> dict[str, str]:
+    """Chinese names of the tables, for the summary: 人员, 人员·身份 (a many-to-many link) …"""
+    names = {}
+    for model in FILLED:
+        meta = model._meta
+        if meta.auto_created:  # the link table of a ManyToManyField
+            owner, field = meta.auto_created._meta, next(f for f in meta.auto_created._meta.many_to_many
+                                                        if f.remote_field.through is model)  # fmt: skip
+            names[meta.db_table] = f"{owner.verbose_name}·{field.verbose_name}"
+        else:
+            names[meta.db_table] = str(meta.verbose_name)
+    return names
+
+
 def check_vendor() -> None:
     if connection.vendor != "postgresql":
         raise Refused(NOT_POSTGRESQL.format(vendor=connection.vendor))

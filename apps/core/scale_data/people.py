@@ -12,14 +12,14 @@ The token is built by the same Fernet, with the first configured key, so `decryp
 it; the hash is `keyed_hash` (HMAC-SHA256 under FIELD_HASH_KEY), the masked copy `mask`.
 
 Shares, each with where it comes from:
-- ages 14 and over by the 2020 census age structure of Qinghai (AGE_BANDS, % of people);
-  51 % men (census sex ratio 103.6);
+- ages 14 and over after the age structure of Qinghai's 2020 census (AGE_BANDS, % of
+  people, rounded); 51 % men (the census sex ratio is about 103);
 - employed (with an employer among the host units of their county): 70 % of people 18–59
   in urban districts, 45 % elsewhere (working-age employment, lower in the pastoral counties);
 - farmers and herders: 75 % of the others 18–74 outside the cities; students: most of those
   14–17 and nearly half of those 18–21; retired: 60 % (urban) / 25 % of men from 60 and
   women from 55;
-- 2 % disability certificate holders (China's 85 M disabled include many without one);
+- 2 % disability certificate holders (China has issued some 37 M, 2.6 % of its people);
 - 12 % registered volunteers (25 % of students; the national volunteer platform counts some
   230 M, 16 % of China); 3 % of men 25+ veterans; 75 % give a phone.
 """
@@ -30,6 +30,7 @@ import datetime as dt
 import hashlib
 import hmac
 import multiprocessing
+import random
 import re
 import time
 from array import array
@@ -40,6 +41,7 @@ from itertools import accumulate
 from cryptography.fernet import Fernet
 from django.conf import settings
 
+from apps.core.scale_data.copy import local
 from apps.core.scale_data.divisions import County
 from apps.core.scale_data.ids import IdNumbers
 from apps.core.scale_data.memberships import (
@@ -70,7 +72,8 @@ DISABLED_SHARE = 0.02
 VOLUNTEER_SHARE, STUDENT_VOLUNTEER_SHARE = 0.12, 0.25
 VETERAN_SHARE = 0.03
 PHONE_SHARE = 0.75
-REGISTERED_FROM = dt.datetime(2023, 1, 3, 8, 0, tzinfo=dt.timezone(dt.timedelta(hours=8)))
+# People registered one after another from this moment to the data's day, in id order.
+REGISTERED_FROM = local(dt.date(2023, 1, 3), 8)
 PHONE_PREFIXES = ("39", "38", "37", "36", "35", "58", "59", "87", "88", "80", "89", "99", "77", "52")
 PERSON_FIELDS = (
     "id", "created_at", "updated_at", "name", "id_number", "id_number_hash", "id_number_masked", "gender",
@@ -183,8 +186,7 @@ def _world(ctx) -> _World:
 
 def _demographics(ctx):
     """Chunk by chunk: (index, first id, counties, birth ordinals, genders, serials), drawn in id order."""
-    rng = ctx.rng("people")
-    random = rng.random
+    draw = ctx.rng("people").random
     counties = ctx.divisions.counties
     county_cumulative = ctx.divisions.county_cumulative
     band_cumulative = list(accumulate(share for _, _, share in AGE_BANDS))
@@ -196,11 +198,10 @@ def _demographics(ctx):
         size = min(CHUNK, ctx.persons - first + 1)
         county_of, births, males, serials = array("B"), array("I"), array("B"), array("H")
         for _ in range(size):
-            county = bisect(county_cumulative, random() * county_cumulative[-1])
-            county = min(county, len(counties) - 1)
-            low, high, _share = AGE_BANDS[bisect(band_cumulative, random() * band_cumulative[-1])]
-            birth = as_of - int((low + random() * (high - low)) * 365.25)
-            male = random() < MALE_SHARE
+            county = min(bisect(county_cumulative, draw() * county_cumulative[-1]), len(counties) - 1)
+            low, high, _share = AGE_BANDS[bisect(band_cumulative, draw() * band_cumulative[-1])]
+            birth = as_of - int((low + draw() * (high - low)) * 365.25)
+            male = draw() < MALE_SHARE
             key = ((county * span) + birth - oldest) * 2 + male
             count = used[key]
             if count >= MAX_SERIALS:
@@ -216,16 +217,12 @@ def _demographics(ctx):
 
 def _chunk(spec):
     """Worker: COPY text of one chunk's people, their identity tags and memberships, and their facts."""
-    import random as random_module
-
     index, first, county_of, births, males, serials = spec
     w = _WORLD
-    rng = random_module.Random(f"{w.seed}:people:{index}")
-    random, choice = rng.random, rng.choice
+    rng = random.Random(f"{w.seed}:people:{index}")
+    random_, choice = rng.random, rng.choice
     tags = w.tag_ids
-    step = ((dt.datetime.combine(w.as_of, dt.time(18)) - REGISTERED_FROM.replace(tzinfo=None)).total_seconds()) / max(
-        1, w.persons
-    )
+    step = (local(w.as_of, 18) - REGISTERED_FROM).total_seconds() / max(1, w.persons)
     start = REGISTERED_FROM.timestamp()
     people, tag_lines, memberships = [], [], []
     writer = MembershipWriter(w, rng, memberships)
@@ -238,13 +235,13 @@ def _chunk(spec):
         female = not males[offset]
         as_of = w.as_of
         age = as_of.year - birth.year - ((as_of.month, as_of.day) < (birth.month, birth.day))
-        registered = int(start + (person_id - 1) * step + random() * 1800)
+        registered = int(start + (person_id - 1) * step + random_() * 1800)
         moment = time.gmtime(registered + 8 * 3600)
         stamp = (
             f"{moment.tm_year}-{moment.tm_mon:02d}-{moment.tm_mday:02d} "
             f"{moment.tm_hour:02d}:{moment.tm_min:02d}:{moment.tm_sec:02d}+08"
         )
-        township = county.townships[bisect(county.township_cumulative, random() * county.township_cumulative[-1])]
+        township = county.townships[bisect(county.township_cumulative, random_() * county.township_cumulative[-1])]
         ethnicity = county.mix.draw(rng)
         name = person_name(rng, ethnicity, female)
         number = numbers.number(county.code, births[offset], serials[offset])
@@ -255,35 +252,35 @@ def _chunk(spec):
         flags = FEMALE if female else 0
         person_tags = []
         employer = None
-        if age < 18 and random() < 0.9 or 18 <= age < 22 and random() < 0.45:
+        if age < 18 and random_() < 0.9 or 18 <= age < 22 and random_() < 0.45:
             flags |= STUDENT
             person_tags.append("student")
-        elif 18 <= age < 60 and county.employers and random() < EMPLOYED_SHARE[county.urban]:
-            employer = county.draw_employer(random())
+        elif 18 <= age < 60 and county.employers and random_() < EMPLOYED_SHARE[county.urban]:
+            employer = county.draw_employer(random_())
             flags |= EMPLOYED
             if employer.kind == HostUnitKind.NEW_ECONOMIC_ORG:
                 person_tags.append("gig_worker")
-            elif not county.urban and random() < 0.3:
+            elif not county.urban and random_() < 0.3:
                 person_tags.append("migrant_worker")
             else:
                 person_tags.append("worker")
-        elif not county.urban and 18 <= age < 75 and random() < FARMER_SHARE:
+        elif not county.urban and 18 <= age < 75 and random_() < FARMER_SHARE:
             flags |= FARMER
             person_tags.append("farmer_herder")
-        if age >= (55 if female else 60) and not flags & EMPLOYED and random() < RETIRED_SHARE[county.urban]:
+        if age >= (55 if female else 60) and not flags & EMPLOYED and random_() < RETIRED_SHARE[county.urban]:
             flags |= RETIRED
             person_tags.append("retired")
         disability = ""
-        if random() < DISABLED_SHARE:
+        if random_() < DISABLED_SHARE:
             flags |= DISABLED
             person_tags.append("disabled")
             disability = f"{rng.randint(1, 7)}{rng.randint(1, 4)}"
-        if age < 71 and random() < (STUDENT_VOLUNTEER_SHARE if flags & STUDENT else VOLUNTEER_SHARE):
+        if age < 71 and random_() < (STUDENT_VOLUNTEER_SHARE if flags & STUDENT else VOLUNTEER_SHARE):
             flags |= VOLUNTEER
             person_tags.append("volunteer")
-        if not female and age >= 25 and random() < VETERAN_SHARE:
+        if not female and age >= 25 and random_() < VETERAN_SHARE:
             person_tags.append("veteran")
-        phone = f"1{choice(PHONE_PREFIXES)}{rng.randrange(10**8):08d}" if random() < PHONE_SHARE else ""
+        phone = f"1{choice(PHONE_PREFIXES)}{rng.randrange(10**8):08d}" if random_() < PHONE_SHARE else ""
         people.append(
             f"{person_id}\t{stamp}\t{stamp}\t{name}\t{token}\t{digest.hexdigest()}\t{mask(number)}\t"
             f"{'female' if female else 'male'}\t{w.iso_dates[births[offset] - w.iso_base]}\t{ethnicity}\t{phone}\t"

@@ -11,8 +11,9 @@ Funds: each federation's unit at province, prefecture and county keeps its own f
 (2025, 2026), county units also the allocations they receive, some a project grant.
 Ledger entries grow with N (0.2 per person): each fund opens the year with its income
 (and sometimes a second in July), then pays out allocations to units below it and
-expenditures, each a share of what is left, so no balance ever goes below zero; one
-expenditure in a hundred is reversed (冲销) a few days later.
+expenditures in date order, about 85 % of the year's money in all, none more than what is
+left, so no balance ever goes below zero; one expenditure in a hundred is reversed (冲销)
+a few days later.
 """
 
 from __future__ import annotations

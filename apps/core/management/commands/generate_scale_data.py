@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.core.management.base import BaseCommand, CommandError
 
 from apps.core.scale_data import Refused, generate
+from apps.core.scale_data.database import labels
 
 
 class Command(BaseCommand):
@@ -25,8 +26,9 @@ class Command(BaseCommand):
         self.stdout.write(f"省级规模数据已生成（人员 {persons:,} 名，随机种子 {seed}）。")
         self.stdout.write("各步骤用时：")
         for label, seconds in summary.seconds:
-            self.stdout.write(f"  {label:<16}{seconds:8.1f} 秒")
-        self.stdout.write(f"  {'合计':<16}{summary.total_seconds:8.1f} 秒")
+            self.stdout.write(f"  {seconds:8.1f} 秒  {label}")
+        self.stdout.write(f"  {summary.total_seconds:8.1f} 秒  合计")
         self.stdout.write("各表行数：")
+        names = labels()
         for table, rows in summary.rows.items():
-            self.stdout.write(f"  {table:<40}{rows:>12,}")
+            self.stdout.write(f"  {rows:>12,}  {names.get(table, table)}（{table}）")
