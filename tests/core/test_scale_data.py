@@ -13,7 +13,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from apps.core.crypto import keyed_hash
-from apps.core.scale_data import Refused, database, generate, projects
+from apps.core.scale_data import Refused, database, generate, people, projects
 from apps.core.scale_data.ids import IdNumbers
 from apps.members import idnumbers
 from apps.members.models import Membership, MembershipStatus, Person
@@ -69,10 +69,12 @@ def runs(django_db_setup, django_db_blocker):
         policies_before = set(projects.PolicyStandard.objects.values_list("code", flat=True))
         with connection.cursor() as cursor:
             schema_before = database.schema(cursor)
-        generate(persons=N, seed=SEED, reset=True, workers=2, report=lambda line: None)
-        first = _checksums()
-        summary = generate(persons=N, seed=SEED, reset=True, workers=1, report=lambda line: None)
-        second = _checksums()
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(people, "CHUNK", 500)  # six chunks: the two workers share them out
+            generate(persons=N, seed=SEED, reset=True, workers=2, report=lambda line: None)
+            first = _checksums()
+            summary = generate(persons=N, seed=SEED, reset=True, workers=1, report=lambda line: None)
+            second = _checksums()
         with connection.cursor() as cursor:
             schema_after = database.schema(cursor)
         yield Runs(summary.rows, first, second, schema_before, schema_after)
@@ -155,6 +157,15 @@ def test_no_person_holds_two_active_memberships_of_one_federation(runs):
                WHERE o.federation_id <> m.federation_id"""
         )
         assert cursor.fetchone() == (0,)
+
+
+def test_every_transfer_points_at_the_same_persons_earlier_membership(runs):
+    moved = Membership.objects.filter(transferred_from__isnull=False).select_related("transferred_from")
+    assert moved.exists()
+    for membership in moved:
+        earlier = membership.transferred_from
+        assert (earlier.person_id, earlier.federation_id) == (membership.person_id, membership.federation_id)
+        assert earlier.status == MembershipStatus.TRANSFERRED and earlier.ended_on == membership.joined_on
 
 
 def test_no_two_held_bookings_of_a_room_overlap(runs):

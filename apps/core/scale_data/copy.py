@@ -41,10 +41,13 @@ _FORMATS = {
 
 
 def cell(value) -> str:
-    try:
-        return _FORMATS[type(value)](value)
-    except KeyError:
-        raise TypeError(f"cannot COPY {type(value).__name__}") from None
+    kind = type(value)
+    if kind not in _FORMATS:  # a subclass (a TextChoices member is a str): format as its base
+        base = next((base for base in kind.__mro__ if base in _FORMATS), None)
+        if base is None:
+            raise TypeError(f"cannot COPY {kind.__name__}")
+        _FORMATS[kind] = _FORMATS[base]
+    return _FORMATS[kind](value)
 
 
 def line(values: Sequence) -> str:
