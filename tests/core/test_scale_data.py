@@ -126,6 +126,24 @@ def test_every_id_number_is_valid_unique_and_stored_as_the_model_stores_it(runs)
     assert len(seen) == N
 
 
+def test_nothing_was_written_after_the_data_s_day(runs):
+    day_ends = dt.datetime(2026, 11, 27, 18, 0, tzinfo=dt.timezone(dt.timedelta(hours=8)))
+    with connection.cursor() as cursor:
+        for table, column in [
+            ("members_person", "created_at"),
+            ("members_membership", "updated_at"),
+            ("venues_booking", "created_at"),
+            ("activities_activity", "created_at"),
+            ("activities_registration", "created_at"),
+            ("resources_dutyshift", "created_at"),
+            ("talent_trainingsession", "created_at"),
+            ("talent_enrollment", "enrolled_at"),
+            ("talent_rotation", "updated_at"),
+        ]:
+            cursor.execute(f'SELECT max("{column}") FROM "{table}"')
+            assert cursor.fetchone()[0] <= day_ends, table
+
+
 def test_the_bulk_check_digit_is_gb_11643s():
     numbers = IdNumbers()
     for county, birth, serial in [("630102", 726_000, 0), ("632857", 740_123, 999), ("630225", 730_001, 457)]:

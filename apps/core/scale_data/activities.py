@@ -118,9 +118,10 @@ def build(ctx) -> None:
     ):
         opens = local(start.date() - dt.timedelta(days=14), 9)
         mode = "joint" if rng.random() < JOINT_SHARE else "led"
-        activities.append((activity_id, opens - dt.timedelta(days=1), title, theme_ids[code], mode, lead, region,
-                           venue, booking, "" if venue else f"{divisions.by_id[region].name}各社区", start, end,
-                           capacity, opens, start - dt.timedelta(hours=2), status))  # fmt: skip
+        created = ctx.recorded(opens - dt.timedelta(days=1))
+        address = "" if venue else f"{divisions.by_id[region].name}各社区"
+        activities.append((activity_id, created, title, theme_ids[code], mode, lead, region, venue, booking, address,
+                           start, end, capacity, opens, start - dt.timedelta(hours=2), status))  # fmt: skip
         lead_code = tree.units[lead - 1].federation.code  # unit ids are their place in the list, from 1
         partners = rng.randint(1, 3) if mode == "joint" else rng.randint(0, 2)
         others = rng.sample([c for c in codes if c != lead_code], partners)

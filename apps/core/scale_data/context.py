@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from django.db import models
 
-from apps.core.scale_data.copy import copy_lines, copy_rows
+from apps.core.scale_data.copy import copy_lines, copy_rows, local
 
 if TYPE_CHECKING:
     from apps.core.scale_data.divisions import Divisions
@@ -40,6 +40,10 @@ class Context:
     def rng(self, step: str) -> random.Random:
         """A generator of its own for each step, so steps can change without shifting the others."""
         return random.Random(f"{self.seed}:{step}")
+
+    def recorded(self, moment: dt.datetime) -> dt.datetime:
+        """When a row was written: never after the data's day (a booking made for next month was made by now)."""
+        return min(moment, local(self.as_of, 18))
 
     def scaled(self, per_person: float, minimum: int = 1) -> int:
         return max(minimum, round(self.persons * per_person))

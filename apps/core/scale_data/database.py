@@ -1,16 +1,16 @@
 """The tables the generator fills, and how it empties, checks and finishes them (PostgreSQL only).
 
-During the load the generator's tables keep only their primary keys, CHECK and
-exclusion constraints: every other index, unique constraint and foreign key is dropped
-after its definition is read from the catalog, and created again from that definition
-before the transaction commits. PostgreSQL builds an index from sorted rows several times
-faster than it maintains it row by row (1M people: ten indexes, two of them on random
-64-character hashes), and checks a foreign key added to a filled table with one join
-instead of a deferred trigger per row at commit. (The two exclusion constraints stay:
-re-created, PostgreSQL would print their `IN (...)` condition differently from the
-migration's, and the schema is to stay exactly as migrated.) Creating them again checks every rule as
-before: a duplicate ID number, a second active membership of a federation, two held
-bookings of a room that overlap, a dangling reference would each fail the whole load.
+During the load the generator's tables keep only their primary keys, CHECK and exclusion
+constraints: every other index, unique constraint and foreign key is dropped after its
+definition is read from the catalog, and created again from that definition before the
+transaction commits. PostgreSQL builds an index from sorted rows several times faster than
+it maintains it row by row (1M people: ten indexes, two of them on random 64-character
+hashes), and checks a foreign key added to a filled table with one join instead of a
+deferred trigger per row at commit. Creating them again checks every rule as before: a
+duplicate ID number, a second active membership of a federation, a dangling reference
+would each fail the whole load. The two exclusion constraints (overlapping bookings and
+rotations) stay in place: re-created, PostgreSQL would print their `IN (...)` condition
+differently from the migrations', and the schema is to stay exactly as migrated.
 Everything happens in the one transaction, so an interrupted run leaves the schema as it was.
 """
 
@@ -28,9 +28,12 @@ from apps.resources.models import DutyShift, Fund, LedgerEntry, Secondment, Serv
 from apps.talent.models import Attendance, Enrollment, Expert, Rotation, TrainingCourse, TrainingSession
 from apps.venues.models import Booking, OpeningHours, Room, Venue, VenueClosure
 
-NOT_POSTGRESQL = "省级规模数据只能写入 PostgreSQL（当前为 {vendor}）：请设置 DATABASE_URL，例如 postgres://postgres@127.0.0.1:5432/qunzhi_scale。"  # noqa: E501
+NOT_POSTGRESQL = (
+    "省级规模数据只能写入 PostgreSQL（当前为 {vendor}）："
+    "请设置 DATABASE_URL，例如 postgres://postgres@127.0.0.1:5432/qunzhi_scale。"
+)
 HAS_PEOPLE = (
-    "数据库中已有 {count} 名人员。生成规模数据须在空库上进行；如确需清空本命令生成的各表后重新生成，请加 --reset。"  # noqa: E501
+    "数据库中已有 {count} 名人员。生成规模数据须在空库上进行；如确需清空本命令生成的各表后重新生成，请加 --reset。"
 )
 HAS_DATA = "数据库中已有以下表的数据：{tables}。生成规模数据须在空库上进行；如确需清空后重新生成，请加 --reset。"
 REFERENCED = (
@@ -89,16 +92,16 @@ def tables() -> list[str]:
 
 def labels() -> dict[str, str]:
     """Chinese names of the tables, for the summary: 人员, 人员·身份 (a many-to-many link) …"""
-    names = {}
-    for model in FILLED:
-        meta = model._meta
-        if meta.auto_created:  # the link table of a ManyToManyField
-            owner, field = meta.auto_created._meta, next(f for f in meta.auto_created._meta.many_to_many
-                                                        if f.remote_field.through is model)  # fmt: skip
-            names[meta.db_table] = f"{owner.verbose_name}·{field.verbose_name}"
-        else:
-            names[meta.db_table] = str(meta.verbose_name)
-    return names
+    return {model._meta.db_table: _label(model) for model in FILLED}
+
+
+def _label(model: type[models.Model]) -> str:
+    meta = model._meta
+    if not meta.auto_created:
+        return str(meta.verbose_name)
+    owner = meta.auto_created._meta  # the link table of a ManyToManyField
+    field = next(f for f in owner.many_to_many if f.remote_field.through is model)
+    return f"{owner.verbose_name}·{field.verbose_name}"
 
 
 def check_vendor() -> None:
@@ -214,7 +217,11 @@ def restore_constraints(cursor, suspended: Suspended) -> None:
 
 
 def restart_sequences(cursor) -> None:
-    """Ids start at 1 in every table the generator fills, so the same seed gives the same ids."""
+    """Ids start at 1 in every table the generator fills, so the same seed gives the same ids.
+
+    Only there: all their rows are gone (or never were). The tables a --reset names only so
+    that TRUNCATE may run keep their sequences.
+    """
     for name in tables():
         cursor.execute("SELECT setval(pg_get_serial_sequence(%s, 'id'), 1, false)", [f'"{name}"'])
 

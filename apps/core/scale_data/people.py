@@ -235,7 +235,7 @@ def _chunk(spec):
         female = not males[offset]
         as_of = w.as_of
         age = as_of.year - birth.year - ((as_of.month, as_of.day) < (birth.month, birth.day))
-        registered = int(start + (person_id - 1) * step + random_() * 1800)
+        registered = int(start + (person_id - 1 + random_()) * step)  # within its own slot: in id order
         moment = time.gmtime(registered + 8 * 3600)
         stamp = (
             f"{moment.tm_year}-{moment.tm_mon:02d}-{moment.tm_mday:02d} "

@@ -76,7 +76,7 @@ def _posts(ctx, rng) -> list[list]:
     townships = [u for u in tree.units if u.host_unit_id is None and u.depth == 4]
     pools = ctx.people.by_county(lambda age, flags: 25 <= age < 58)
     all_counties = [c.index for c in divisions.counties]
-    used = ctx.shared.setdefault("cadres", set())
+    used: set[int] = set()
     posts = []  # id, person, unit, post type, title, start, end
     for _ in range(ctx.scaled(CADRE_POSTS_PER_PERSON, minimum=60)):
         unit = rng.choice(townships if rng.random() < TOWNSHIP_POST_SHARE else upper)
@@ -100,6 +100,7 @@ def _posts(ctx, rng) -> list[list]:
 
 def _rotations(ctx, rng, posts) -> None:
     tree = ctx.tree
+    official = [u for u in tree.units if u.host_unit_id is None]
     rotations, rotation_posts = [], []
     next_post = len(posts) + 1
     for post_id, person, unit, _, _, start, end in list(posts):
@@ -109,10 +110,9 @@ def _rotations(ctx, rng, posts) -> None:
             target = tree.official(
                 rng.choice([f.code for f in tree.federations if f.code != unit.federation.code]), unit.region_id
             )
-        else:
+        else:  # within the federation: to another of its units of prefecture or county level (下派挂职)
             target = rng.choice(
-                [u for u in tree.units if u.depth == unit.depth and u.federation is unit.federation and u.id != unit.id]
-                or [unit]
+                [u for u in official if u.federation is unit.federation and u.depth in (2, 3) and u.id != unit.id]
             )
         begins = max(start + dt.timedelta(days=180), HISTORY_START) + dt.timedelta(days=rng.randrange(600))
         ends = begins + dt.timedelta(days=rng.randint(180, 540))
@@ -126,17 +126,8 @@ def _rotations(ctx, rng, posts) -> None:
             rotation_posts.append([post, person, target, "rotation", title, begins, ends])
         rotations.append((len(rotations) + 1, person, post_id, target, title, begins, ends, status,
                           target.federation is not unit.federation, post))  # fmt: skip
-    fields = (
-        "id",
-        "created_at",
-        "updated_at",
-        "person",
-        "organization",
-        "post_type",
-        "title",
-        "start_date",
-        "end_date",
-    )
+    fields = ("id", "created_at", "updated_at", "person", "organization", "post_type", "title", "start_date",
+              "end_date")  # fmt: skip
     ctx.copy(
         CadrePost,
         fields,
@@ -147,8 +138,8 @@ def _rotations(ctx, rng, posts) -> None:
         Rotation,
         ("id", "created_at", "updated_at", "person", "from_post", "to_organization", "post_type", "title",
          "start_date", "end_date", "status", "across_federations", "post", "note", "created_by"),
-        ((i, local(begins - dt.timedelta(days=30), 9), local(begins, 9), person, from_post, target.id, "rotation",
-          title, begins, ends, status, across, post, "", None)
+        ((i, ctx.recorded(local(begins - dt.timedelta(days=30), 9)), ctx.recorded(local(begins, 9)), person,
+          from_post, target.id, "rotation", title, begins, ends, status, across, post, "", None)
          for i, person, from_post, target, title, begins, ends, status, across, post in rotations),
     )  # fmt: skip
 
@@ -179,7 +170,7 @@ def _training(ctx, rng, posts) -> None:
         capacity = rng.choice([30, 50, 60, 80, 100])
         courses.append((course_id, rng.choice(COURSE_TITLES).format(place=place.name), lead.id, mode,
                         rng.choice(FORMATS), common, None if common else lead.federation.id, hours * count, capacity,
-                        status, times[0][0] - dt.timedelta(days=20)))  # fmt: skip
+                        status, ctx.recorded(times[0][0] - dt.timedelta(days=20))))  # fmt: skip
         for other in rng.sample([f for f in tree.federations if f is not lead.federation], rng.randint(0, 3)):
             co_organizers.append((course_id, tree.official(other.code, lead.region_id).id))
         session_ids = []
@@ -209,7 +200,12 @@ def _training(ctx, rng, posts) -> None:
         for person in roster:
             withdrawn = rng.random() < 0.05
             enrollments.append(
-                (course_id, person, "withdrawn" if withdrawn else "enrolled", times[0][0] - dt.timedelta(days=7))
+                (
+                    course_id,
+                    person,
+                    "withdrawn" if withdrawn else "enrolled",
+                    ctx.recorded(times[0][0] - dt.timedelta(days=7)),
+                )
             )
             if withdrawn:
                 continue
@@ -236,9 +232,9 @@ def _write_training(ctx, courses, co_organizers, sessions, enrollments, attendan
         TrainingSession,
         ("id", "created_at", "updated_at", "course", "title", "starts_at", "ends_at", "hours", "location", "room",
          "booking", "online_url"),
-        ((i, starts - dt.timedelta(days=20), starts - dt.timedelta(days=20), course, title, starts, ends, hours,
-          location, None, None, url)
-         for i, course, title, starts, ends, hours, location, url in sessions),
+        ((i, created, created, course, title, starts, ends, hours, location, None, None, url)
+         for i, course, title, starts, ends, hours, location, url in sessions
+         for created in (ctx.recorded(starts - dt.timedelta(days=20)),)),
     )  # fmt: skip
     ctx.copy(
         Enrollment,
