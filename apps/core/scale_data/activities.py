@@ -23,8 +23,10 @@ from apps.activities.models import Activity, ActivityParticipant, Registration, 
 from apps.activities.services.registrations import volunteer_hours
 from apps.core.scale_data.context import HISTORY_START
 from apps.core.scale_data.copy import local
+from apps.venues.models import RoomKind
 
 ACTIVITIES_PER_PERSON = 1 / 100
+ACTIVITY_ROOM_KINDS = (RoomKind.ACTIVITY_HALL, RoomKind.MEETING_ROOM, RoomKind.TRAINING_ROOM)
 ROOM_SHARE = 0.4
 JOINT_SHARE = 0.6
 CANCELLED_SHARE = 0.1
@@ -64,24 +66,25 @@ def _now(ctx) -> dt.datetime:
     return local(ctx.as_of, 18)
 
 
-def claim_bookings(ctx, rng, bookings: list[list]) -> None:
-    """Turn some bookings of halls, meeting and training rooms into activities' bookings (ids = index + 1)."""
-    from apps.core.scale_data.venues import ACTIVITY_ROOM_KINDS
+def claim_bookings(ctx, rng, bookings: list) -> None:
+    """Make some bookings of halls, meeting and training rooms activities' own (venues.Draft; id = index + 1).
 
+    As `activity_create` books the room: the purpose is the activity's title, the attendees
+    as many as the room holds of its places.
+    """
     target = round(ctx.scaled(ACTIVITIES_PER_PERSON) * ROOM_SHARE)
-    eligible = [i for i, b in enumerate(bookings) if b[11] in ACTIVITY_ROOM_KINDS and b[6] != "rejected"]
+    eligible = [i for i, b in enumerate(bookings) if b.room.kind in ACTIVITY_ROOM_KINDS and b.status != "rejected"]
     claimed = []
     for index in sorted(rng.sample(eligible, min(target, len(eligible)))):
         booking = bookings[index]
         code, _, titles = _theme(rng)
-        region = ctx.shared["venue_region"][booking[10]]
-        title = rng.choice(titles).format(place=ctx.divisions.by_id[region].name)
-        booking[3] = title
-        capacity = max(_capacity(rng), booking[12])
-        booking[4] = min(capacity, booking[12])
-        status = _FROM_BOOKING.get(booking[6]) or ("draft" if rng.random() < 0.4 else "published")
-        claimed.append((index + 1, code, title, booking[2], region, booking[10], booking[0], booking[5], capacity,
-                        status))  # fmt: skip
+        region = booking.venue_region
+        booking.purpose = rng.choice(titles).format(place=ctx.divisions.by_id[region].name)
+        capacity = max(_capacity(rng), booking.room.capacity)
+        booking.attendees = min(capacity, booking.room.capacity)
+        status = _FROM_BOOKING.get(booking.status) or ("draft" if rng.random() < 0.4 else "published")
+        claimed.append((index + 1, code, booking.purpose, booking.organization, region, booking.room.venue,
+                        booking.start, booking.end, capacity, status))  # fmt: skip
     ctx.shared["activity_bookings"] = claimed
 
 

@@ -80,7 +80,7 @@ def build(ctx) -> None:
     natures = dict(WorkNature.objects.values_list("code", "id"))
     contents = dict(ContentCategory.objects.values_list("code", "id"))
     types = {code: (pk, one_off) for code, pk, one_off in ServiceType.objects.values_list("code", "id", "one_off")}
-    tags = dict(ctx.shared["tag_ids"]) if "tag_ids" in ctx.shared else {}
+    tags = ctx.shared["tag_ids"]
     codes = [f.code for f in tree.federations]
     projects, participants, links, target_links = [], [], [], []
     for project_id in range(1, ctx.scaled(PROJECTS_PER_PERSON, minimum=len(TEMPLATES)) + 1):

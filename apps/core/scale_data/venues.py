@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from dataclasses import dataclass
 from itertools import accumulate
 
 from apps.core.holidays import public_holiday
@@ -59,13 +60,45 @@ PURPOSES = {
     RoomKind.COUNSELLING_ROOM: ["心理咨询", "家庭教育咨询", "婚姻家庭调解"],
     RoomKind.READING_ROOM: ["读书分享会", "亲子阅读", "{f}学习会"],
 }
-ACTIVITY_ROOM_KINDS = (RoomKind.ACTIVITY_HALL, RoomKind.MEETING_ROOM, RoomKind.TRAINING_ROOM)
 PAST = [("completed", 0.82), ("cancelled", 0.92), ("rejected", 1.0)]
 AHEAD = [("approved", 0.65), ("pending", 0.9), ("cancelled", 1.0)]
 REJECTIONS = ["该时段场地另有安排", "预计人数超出场地承载能力", "活动内容与场地用途不符"]
 CLOSURES = ["设施维修", "消防检查", "场地改造", "承办大型活动"]
 WEEKDAYS = {"joint": range(6), "township": range(5), "home": range(5)}
 HOURS = {"joint": ((9, 0), (17, 30)), "township": ((9, 0), (17, 30)), "home": ((8, 30), (18, 0))}
+
+
+@dataclass(slots=True)
+class RoomRow:
+    id: int
+    venue: int
+    name: str
+    kind: str
+    capacity: int
+    facilities: str
+    contributor: int  # federation id
+    needs_approval: bool
+    weight: float  # its share of the bookings
+    own_units: dict[str, int]  # federation code → the unit that books it first
+    other_units: list[int]
+    code: str  # of the contributing federation
+
+
+@dataclass(slots=True)
+class Draft:
+    """A booking before its id is known (ids follow the start); the activities step may claim it."""
+
+    start: dt.datetime
+    end: dt.datetime
+    room: RoomRow
+    venue_region: int
+    organization: int
+    purpose: str
+    attendees: int
+    status: str
+    reason: str
+    made: dt.date
+    contact: str
 
 
 def _days(ctx) -> list[dt.date]:
@@ -88,10 +121,9 @@ def build(ctx) -> None:
         for name_, kind_, capacity, code, approval, facilities in templates:
             if code not in federation_codes:
                 continue
-            weight = USE_WEIGHT.get(kind_, 1) * scale
             rooms.append(
-                [len(rooms) + 1, venue_id, name_, kind_, max(2, int(capacity * (scale if scale < 1 else 1))),
-                 facilities, tree.by_code[code].id, approval, weight, organizers, code]
+                RoomRow(len(rooms) + 1, venue_id, name_, kind_, max(2, int(capacity * min(scale, 1))), facilities,
+                        tree.by_code[code].id, approval, USE_WEIGHT.get(kind_, 1) * scale, *organizers, code)
             )  # fmt: skip
         for _ in range(rng.randint(0, 2)):
             day = HISTORY_START + dt.timedelta(days=rng.randrange((ctx.as_of - HISTORY_START).days + HORIZON_DAYS))
@@ -112,8 +144,6 @@ def build(ctx) -> None:
             place = divisions.by_id[host.region_id]
             organizers = ({"union": host.branches["union"]}, list(host.branches.values()))
             add_venue(f"{host.name}职工之家", VenueKind.UNION, place, ["union"], "home", HOME_ROOMS, 1.0, organizers)
-    ctx.shared["rooms"] = rooms
-    ctx.shared["venue_region"] = {venue[0]: venue[3] for venue in venues}
     _write_venues(ctx, venues, rooms, closures, links)
     _bookings(ctx, venues, rooms, closures)
 
@@ -138,7 +168,8 @@ def _write_venues(ctx, venues, rooms, closures, links) -> None:
         Room,
         ("id", "created_at", "updated_at", "venue", "name", "kind", "capacity", "facilities", "contributed_by",
          "needs_approval", "is_active"),
-        ((r[0], created, created, r[1], r[2], r[3], r[4], r[5], r[6], r[7], True) for r in rooms),
+        ((r.id, created, created, r.venue, r.name, r.kind, r.capacity, r.facilities, r.contributor, r.needs_approval,
+          True) for r in rooms),
     )  # fmt: skip
 
 
@@ -150,13 +181,14 @@ def _bookings(ctx, venues, rooms, closures) -> None:
     for venue_id, day, _ in closures:
         closed[venue_id].add(day)
     style_of = {venue[0]: venue[5] for venue in venues}
+    region_of = {venue[0]: venue[3] for venue in venues}
     open_days: dict[int, list[dt.date]] = {}
     total = ctx.scaled(BOOKINGS_PER_PERSON)
-    weights = list(accumulate(room[8] for room in rooms))
+    weights = list(accumulate(room.weight for room in rooms))
     federation_names = {f.id: f.name for f in ctx.tree.federations}
-    bookings = []
+    bookings: list[Draft] = []
     for room, weight_end, weight_start in zip(rooms, weights, [0.0, *weights[:-1]], strict=True):
-        room_id, venue_id, _, kind, capacity, _, contributor, approval, _, organizers, code = room
+        venue_id, kind, capacity = room.venue, room.kind, room.capacity
         count = round(total * weight_end / weights[-1]) - round(total * weight_start / weights[-1])
         if venue_id not in open_days:
             weekdays = WEEKDAYS[style_of[venue_id]]
@@ -165,25 +197,25 @@ def _bookings(ctx, venues, rooms, closures) -> None:
             ]
         venue_days = open_days[venue_id]
         grid = len(venue_days) * len(SLOTS)
-        own_units, other_units = organizers
         for cell in sorted(rng.sample(range(grid), min(count, grid))):
             day, (begin, finish) = venue_days[cell // len(SLOTS)], SLOTS[cell % len(SLOTS)]
             if kind == RoomKind.COUNSELLING_ROOM or rng.random() < 0.4:
                 finish = (begin[0] + 1, begin[1])
-            organization = own_units.get(code) if rng.random() < 0.7 else None
-            organization = organization or rng.choice(other_units or list(own_units.values()))
+            organization = room.own_units.get(room.code) if rng.random() < 0.7 else None
+            organization = organization or rng.choice(room.other_units or list(room.own_units.values()))
             draw, past = rng.random(), day <= ctx.as_of
             status = next(name for name, cumulative in (PAST if past else AHEAD) if draw < cumulative)
-            if not approval and status in ("rejected", "pending"):
+            if not room.needs_approval and status in ("rejected", "pending"):
                 status = "cancelled" if past else "approved"
-            purpose = rng.choice(PURPOSES[kind]).format(f=federation_names[contributor])
+            purpose = rng.choice(PURPOSES[kind]).format(f=federation_names[room.contributor])
             made = min(ctx.as_of, day - dt.timedelta(days=rng.randint(1, 30)))
             bookings.append(
-                [local(day, *begin), room_id, organization, purpose, rng.randint(max(1, capacity // 5), capacity),
-                 local(day, *finish), status, rng.choice(REJECTIONS) if status == "rejected" else "", made,
-                 person_name(rng, "汉族", rng.random() < 0.6), venue_id, kind, capacity]
+                Draft(local(day, *begin), local(day, *finish), room, region_of[venue_id], organization, purpose,
+                      rng.randint(max(1, capacity // 5), capacity), status,
+                      rng.choice(REJECTIONS) if status == "rejected" else "", made,
+                      person_name(rng, "汉族", rng.random() < 0.6))
             )  # fmt: skip
-    bookings.sort(key=lambda b: (b[0], b[1]))
+    bookings.sort(key=lambda b: (b.start, b.room.id))
     activities.claim_bookings(ctx, rng, bookings)
     fields = (
         "id", "created_at", "updated_at", "room", "organization", "booked_by", "contact_name", "contact_phone",
@@ -191,11 +223,9 @@ def _bookings(ctx, venues, rooms, closures) -> None:
     )  # fmt: skip
 
     def rows():
-        for booking_id, (start, room, org, purpose, attendees, end, status, reason, made, contact, *_) in enumerate(
-            bookings, start=1
-        ):
-            created = local(made, 10)
-            yield (booking_id, created, created, room, org, None, contact, "", purpose, attendees, start, end,
-                   status, reason, None, None, None)  # fmt: skip
+        for booking_id, b in enumerate(bookings, start=1):
+            created = local(b.made, 10)
+            yield (booking_id, created, created, b.room.id, b.organization, None, b.contact, "", b.purpose,
+                   b.attendees, b.start, b.end, b.status, b.reason, None, None, None)  # fmt: skip
 
     ctx.copy(Booking, fields, rows())
