@@ -11,6 +11,7 @@ target group; a one-off service (a retrofit) reaches a person once, whichever pr
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import connection
@@ -62,6 +63,27 @@ TAG_OF_FLAG = {DISABLED: "disabled", FARMER: "farmer_herder"}
 AMOUNT = {"kang_retrofit": Decimal("3000"), "barrier_free_home": Decimal("5000"), "hardship_grant": Decimal("2000")}
 
 
+@dataclass(slots=True)
+class ProjectRow:
+    id: int
+    name: str
+    lead: int
+    policy: int
+    nature: int
+    content: int
+    region: int
+    min_age: int | None
+    max_age: int | None
+    gender: str
+    fund: int | None
+    budget: Decimal
+    start: dt.date
+    end: dt.date
+    status: str
+    service: str  # the service type's code
+    flag: int  # a person flag the target group asks for (0: none)
+
+
 def _policies() -> dict[str, int]:
     with connection.cursor() as cursor:
         for order, (code, name, document, standard) in enumerate(POLICIES, start=1):
@@ -96,9 +118,9 @@ def build(ctx) -> None:
         fund = ctx.shared.get("funds", {}).get((lead.id, start.year))
         budget = Decimal(rng.randrange(50, 500) * 1000)
         flag, min_age, max_age, gender = target
-        projects.append((project_id, name.format(place=place.name), lead.id, policies[policy], natures[nature],
-                         contents[content], place.id, min_age, max_age, gender, fund, budget, start, end, status,
-                         service, flag, lead))  # fmt: skip
+        projects.append(ProjectRow(project_id, name.format(place=place.name), lead.id, policies[policy],
+                                   natures[nature], contents[content], place.id, min_age, max_age, gender, fund, budget,
+                                   start, end, status, service, flag))  # fmt: skip
         links.append((project_id, types[service][0]))
         if flag in TAG_OF_FLAG and TAG_OF_FLAG[flag] in tags:
             target_links.append((project_id, tags[TAG_OF_FLAG[flag]]))
@@ -117,10 +139,9 @@ def _write(ctx, projects, participants, links, target_links) -> None:
     ctx.copy(
         ServiceProject,
         fields,
-        ((p, local(start - dt.timedelta(days=20), 9), local(start - dt.timedelta(days=20), 9), name, lead, policy,
-          nature, content, region, min_age, max_age, gender, fund, budget, start, end, status, None, "", None)
-         for p, name, lead, policy, nature, content, region, min_age, max_age, gender, fund, budget, start, end,
-         status, *_ in projects),
+        ((p.id, created, created, p.name, p.lead, p.policy, p.nature, p.content, p.region, p.min_age, p.max_age,
+          p.gender, p.fund, p.budget, p.start, p.end, p.status, None, "", None)
+         for p in projects for created in (local(p.start - dt.timedelta(days=20), 9),)),
     )  # fmt: skip
     ctx.copy(ServiceProject.service_types.through, ("serviceproject", "servicetype"), links)
     ctx.copy(ServiceProject.target_tags.through, ("serviceproject", "identitytag"), target_links)
@@ -128,7 +149,7 @@ def _write(ctx, projects, participants, links, target_links) -> None:
 
 
 def _records(ctx, rng, projects, types, participants) -> None:
-    serving = [p for p in projects if p[14] in ("active", "finished")]
+    serving = [p for p in projects if p.status in ("active", "finished")]
     if not serving:
         return
     partners: dict[int, list[int]] = {}
@@ -139,30 +160,13 @@ def _records(ctx, rng, projects, types, participants) -> None:
     served_once: set[tuple[int, int]] = set()
     records = []
     per_project = max(1, ctx.scaled(SERVICE_RECORDS_PER_PERSON) // len(serving))
-    for (
-        project_id,
-        _,
-        lead,
-        _,
-        _,
-        _,
-        region,
-        min_age,
-        max_age,
-        gender,
-        _,
-        _,
-        start,
-        end,
-        _,
-        service,
-        flag,
-        _,
-    ) in serving:
+    for project in serving:
+        project_id, lead, start, service, flag = project.id, project.lead, project.start, project.service, project.flag
+        min_age, max_age, gender = project.min_age, project.max_age, project.gender
         type_id, one_off = types[service]
-        counties = [c for c in divisions.counties if region in (c.place.id, c.prefecture.id)]
+        counties = [c for c in divisions.counties if project.region in (c.place.id, c.prefecture.id)]
         pool = [p for c in counties for p in pools.get(c.index, ())]
-        last = min(end, ctx.as_of)
+        last = min(project.end, ctx.as_of)
         served = 0
         for _ in range(per_project * 5 if pool else 0):
             if served == per_project:
