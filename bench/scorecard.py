@@ -12,7 +12,8 @@ run (anchor, candidate, anchor, candidate …) and reported as medians:
   cursor, fetching every row — what the database alone costs;
 - `scorecard()`: the Python function the page and the API call (queries, bucketing, shares);
 - the API: `GET /api/v1/scorecard/` in-process through DRF (serialization and the month trend
-  included), against the raw SQL of its own statements.
+  included), against the raw SQL of its own statements;
+- `scorecard(use_summaries=False)`: everything counted live, to see what the monthly summaries buy.
 
 The ratios say how much the platform adds to the database's own work (target ≤ 1.25); the API's
 p95 says what a client waits at this size (target: well under a second; 50 ms at 1M persons is
@@ -104,6 +105,9 @@ def main() -> None:
     def card():
         scorecard(user=platform_admin(), region=region, start=start, end=end)
 
+    def card_live():
+        scorecard(user=platform_admin(), region=region, start=start, end=end, use_summaries=False)
+
     client = APIClient()
     client.force_authenticate(platform_admin())
     url = f"/api/v1/scorecard/?region={region.pk}&start={start}&end={end}"
@@ -121,12 +125,13 @@ def main() -> None:
         pstats.Stats(profiler).sort_stats("cumulative").print_stats(args.profile)
         return
 
-    times = {"raw_card": [], "card": [], "raw_api": [], "api": []}
+    times = {"raw_card": [], "card": [], "raw_api": [], "api": [], "card_live": []}
     for _ in range(args.runs):
         times["raw_card"].append(timed(lambda: replay(card_sql)))
         times["card"].append(timed(card))
         times["raw_api"].append(timed(lambda: replay(api_sql)))
         times["api"].append(timed(api))
+        times["card_live"].append(timed(card_live))
     median = {name: statistics.median(values) for name, values in times.items()}
     figures = {
         "database": connection.vendor,
@@ -147,6 +152,7 @@ def main() -> None:
         "card": "scorecard()",
         "raw_api": "原始 SQL（API 的语句）",
         "api": "API",
+        "card_live": "scorecard()，不用月度汇总",
     }
     for name, label in labels.items():
         print(f"  {label:<24} 中位数 {median[name] * 1000:8.1f} ms")
