@@ -234,7 +234,7 @@ def test_a_draft_is_deleted_but_a_published_scheme_stays(client, province_admin,
     response = client.post(reverse("web-evaluation-delete", args=[draft.pk]))
     assert response.status_code == 302 and not EvaluationScheme.objects.filter(pk=draft.pk).exists()
     response = client.post(reverse("web-evaluation-delete", args=[published.pk]))
-    assert response.status_code == 409 and "方案已发布，指标不能再改" in _page(response)
+    assert response.status_code == 409 and "已发布，考评结果要存档，不能删除" in _page(response)
     assert EvaluationScheme.objects.filter(pk=published.pk).exists()
 
 
