@@ -15,6 +15,7 @@ from django.db.models import Case, Count, DurationField, ExpressionWrapper, F, I
 from django.utils import timezone
 
 from apps.activities.models import Activity, ActivityMode, ActivityStatus, Registration, RegistrationStatus
+from apps.insights.models import COMMON_CHOICES
 from apps.organizations.models import FollowUp, FollowUpStatus, JointBranch, Meeting
 from apps.organizations.scoping import scoped
 from apps.projects.models import Bundle, ProjectStatus, ServiceProject, ServiceRecord
@@ -31,14 +32,7 @@ from apps.resources.models import (
 from apps.talent.models import Attendance, AttendanceStatus, CourseStatus, Rotation, RotationStatus, TrainingSession
 from apps.venues.models import Booking, BookingStatus, Venue
 
-COMMONS = [
-    ("organizations", "组织共建"),
-    ("venues", "阵地共用"),
-    ("resources", "资源共享"),
-    ("activities", "活动共办"),
-    ("projects", "服务共融"),
-    ("talent", "人才共育"),
-]
+COMMONS = COMMON_CHOICES  # the six commons, in the order the dashboard shows them
 
 
 @dataclass(frozen=True)

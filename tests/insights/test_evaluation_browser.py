@@ -14,6 +14,7 @@ from selenium.webdriver.support import expected_conditions as ec
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
 from apps.insights import services
+from apps.insights.demo import PREFECTURE_INDICATORS
 from apps.insights.models import EvaluationScheme, EvaluationSubject, IndicatorMethod, SchemeStatus, Score
 from tests.factories import region
 from tests.insights.test_scorecard import TODAY, xining  # noqa: F401 - the hand-made 西宁市
@@ -34,21 +35,7 @@ browser = organization_browser.browser
 
 # The demo's scheme for the 市州 (apps.insights.demo), here over 西宁's counties: every common, a
 # lower-is-better indicator, formulas over two figures and a manual survey.
-DEMO_LIKE = [
-    ("organizations", "联建单位数", 10, "joint_branches", 5, False, "年内新联建单位 5 个得满分"),
-    ("organizations", "组织覆盖率", 10, "coverage_share", 90, False, "应建单位覆盖率达 90% 得满分"),
-    ("organizations", "联席会议和工作例会", 5, "meetings", 4, False, "全年召开 4 次得满分"),
-    ("organizations", "逾期未办结事项", 5, "overdue_follow_ups", 0, True, "无逾期事项得满分"),
-    ("venues", "群众之家", 5, "venues", 10, False, "建成 10 个得满分"),
-    ("venues", "跨群团共用率", 10, "co_use_share", 50, False, "他方群团使用占一半得满分"),
-    ("resources", "服务中心（站）", 5, "centers + stations", 10, False, "中心和站合计 10 个得满分"),
-    ("resources", "值班到岗率", 5, "duty_coverage", 95, False, "到岗率 95% 得满分"),
-    ("activities", "联合办活动", 10, "joint_activities", 10, False, "全年 10 场得满分"),
-    ("projects", "服务项目", 10, "projects", 15, False, "运行中和已完成项目 15 个得满分"),
-    ("projects", "受益人数", 5, "beneficiaries", 200, False, "受益 200 人得满分"),
-    ("talent", "参训人次", 10, "trainee_times", 300, False, "300 人次得满分"),
-    ("organizations", "群众满意度测评", 10, "", None, False, "按第三方满意度测评结果折算，附测评报告"),
-]
+DEMO_LIKE = PREFECTURE_INDICATORS
 
 
 def _shot(driver, name: str) -> None:
