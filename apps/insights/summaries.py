@@ -130,8 +130,14 @@ def summarized(plan: Plan, region: Region) -> dict[str, dict[str, Decimal]]:
     )
     result: dict[str, dict[str, Decimal]] = {}
     for code, bucket, value in grouped:
-        result.setdefault(code, {})[bucket] = value
+        result.setdefault(code, {})[bucket] = as_counted(code, value)
     return result
+
+
+def as_counted(code: str, value: Decimal) -> Decimal | int:
+    """A summed count back as the whole number a live count gives (3, not 3.00)."""
+    figure = BY_CODE[code]
+    return value if figure.duration or figure.unit == "元" else int(value)
 
 
 def summarized_by_month(plan: Plan, region: Region, codes: list[str]) -> dict[str, dict[dt.date, Decimal]]:
@@ -146,5 +152,5 @@ def summarized_by_month(plan: Plan, region: Region, codes: list[str]) -> dict[st
     )
     result: dict[str, dict[dt.date, Decimal]] = {}
     for code, month, value in grouped:
-        result.setdefault(code, {})[month] = value
+        result.setdefault(code, {})[month] = as_counted(code, value)
     return result

@@ -36,6 +36,10 @@ def same_both_ways(user, code: str, start: dt.date, end: dt.date) -> None:
     served = scorecard(user=user, region=place, start=start, end=end)
     counted = scorecard(user=user, region=place, start=start, end=end, use_summaries=False)
     assert _values(served) == _values(counted), (code, start, end)
+    # The same types too: a count shows as 3 either way, never 3.00.
+    assert {key: type(value) for key, value in _values(served).items()} == {
+        key: type(value) for key, value in _values(counted).items()
+    }
     trend = scorecard_trend(user=user, region=place, start=start, end=end)
     assert trend.series == scorecard_trend(user=user, region=place, start=start, end=end, use_summaries=False).series
 
