@@ -1,103 +1,39 @@
-"""Joint evaluation (联评联考) in the Django admin: scoped, every write through apps.insights.services.
-
-Who sees what (apps.organizations.scoping): a scheme by its region and by those it evaluates (a
-county sees the city's scheme through its own row); an evaluation and its scores by the region or
-organization evaluated. Anything else is absent from every changelist, filter and export (404).
-
-A scheme is drafted through scheme_create, its indicators through the inline (indicator_add,
-indicator_update, indicator_remove) while it is a draft; the scheme's own fields never change.
-Changelist actions publish, recompute, close and copy it to the next year; only a draft is deleted.
-Evaluations and formula scores are read, each score with the figures behind it; a manual score is
-given on its page (score_manual). Rankings export to xlsx, a column per indicator (resources.py).
-"""
+"""Schemes and their indicators: drafted through the services, published, recomputed, closed, copied."""
 
 from __future__ import annotations
 
 from django import forms
 from django.contrib import admin
-from django.contrib.admin.widgets import AdminFileWidget
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.forms.models import BaseInlineFormSet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
-from apps.core.admin import NO_PERMISSION, ReadOnlyAdmin, ServiceAdmin, ServiceForm, ServiceImportExportMixin
+from apps.core.admin import NO_PERMISSION, ServiceAdmin, ServiceForm
 from apps.core.exceptions import ConflictError
 from apps.insights import evaluation, evaluation_selectors, services
+from apps.insights.admin.common import (
+    CLOSED,
+    CODES_HELP,
+    COMMONS,
+    COMPUTED,
+    COPIED,
+    INDICATOR_FIELDS,
+    NONE,
+    PUBLISHED,
+    REGION_ONLY,
+    SchemeYearFilter,
+)
 from apps.insights.models import (
-    COMMON_CHOICES,
-    Evaluation,
     EvaluationScheme,
     EvaluationSubject,
     Indicator,
-    IndicatorMethod,
-    SchemeStatus,
-    Score,
 )
-from apps.insights.resources import EvaluationRankingResource
 from apps.insights.scorecard import BY_CODE
 from apps.organizations.admin import ScopedAdminMixin
-from apps.organizations.admin_cobuilding import ReadOnlyInline, run_action
-from apps.organizations.scoping import scope_for
-
-PUBLISHED = "已发布 {count} 个方案。"
-COMPUTED = "已重新计算 {count} 个方案。"
-CLOSED = "已定档 {count} 个方案。"
-COPIED = "已将 {count} 个方案复制为下一年度的草拟方案。"
-CODES_HELP = "在指标的“计算公式”中用下列代码与数字、+ - * / 和括号组成公式，例如 trainee_times / 100。"
-REGION_ONLY = "仅考评区划时可用"
-NO_DATA = "无数据"
-NONE = "-"
-COMMONS = dict(COMMON_CHOICES)
-SCORING_FIELDS = ("method", "formula", "target", "lower_is_better")
-INDICATOR_FIELDS = ("common", "name", "weight", *SCORING_FIELDS, "guidance", "position")
-SCORE_RELATED = ("evaluation__scheme", "evaluation__region", "evaluation__organization", "indicator", "scored_by")
-
-
-# Filters -------------------------------------------------------------------------------------
-
-
-class SchemeYearFilter(admin.SimpleListFilter):
-    """The years of the schemes the user sees (a plain field filter would list every scheme's)."""
-
-    title = "年度"
-    parameter_name = "year"
-    year_lookup = "year"
-
-    def lookups(self, request, model_admin):
-        return [(str(year), f"{year}年") for year in evaluation_selectors.evaluation_years(user=request.user)]
-
-    def queryset(self, request, queryset):
-        value = self.value()
-        return queryset.filter(**{self.year_lookup: int(value)}) if value and value.isdigit() else queryset
-
-
-class EvaluationYearFilter(SchemeYearFilter):
-    year_lookup = "scheme__year"
-
-
-class ScoreYearFilter(SchemeYearFilter):
-    year_lookup = "evaluation__scheme__year"
-
-
-class ScoringFilter(admin.SimpleListFilter):
-    title = "评分"
-    parameter_name = "scoring"
-
-    def lookups(self, request, model_admin):
-        return [("pending", "人工评分：待评分"), ("given", "人工评分：已评分"), ("formula", "按平台数据计算")]
-
-    def queryset(self, request, queryset):
-        if self.value() == "formula":
-            return queryset.filter(indicator__method=IndicatorMethod.FORMULA)
-        if self.value() in ("pending", "given"):
-            manual = queryset.filter(indicator__method=IndicatorMethod.MANUAL)
-            return manual.filter(points__isnull=self.value() == "pending")
-        return queryset
-
+from apps.organizations.admin_cobuilding import run_action
 
 # Schemes and their indicators ----------------------------------------------------------------
 
@@ -341,143 +277,3 @@ class EvaluationSchemeAdmin(ScopedAdminMixin, ServiceAdmin):
     @admin.display(description="可用的指标代码")
     def formula_codes(self, scheme: EvaluationScheme) -> str:
         return figure_table(scheme.subject)
-
-
-# Evaluations and scores ------------------------------------------------------------------------
-
-
-class ScoreDisplayMixin:
-    @admin.display(description="评分方式", ordering="indicator__method")
-    def method(self, score: Score) -> str:
-        return score.indicator.get_method_display()
-
-    @admin.display(description="所依据的数据")
-    def figures_shown(self, score: Score) -> str:
-        behind = evaluation_selectors.figures_behind(score)
-        shown = [(f.label, f.code, NO_DATA if f.value is None else f.value, f.unit) for f in behind]
-        if not shown:
-            return NONE
-        return format_html("<ul>{}</ul>", format_html_join("", "<li>{}（<code>{}</code>）：{} {}</li>", shown))
-
-
-class ScoreInline(ScoreDisplayMixin, ReadOnlyInline):
-    """Each indicator's score, with the figures its formula read or the evidence given."""
-
-    model = Score
-    fields = ("indicator", "method", "value", "figures_shown", "points", "evidence", "evidence_file", "scored_by")
-    readonly_fields = fields
-    show_change_link = True
-
-    def get_queryset(self, request):
-        related = ("indicator", "scored_by", "evaluation__region", "evaluation__organization")
-        return super().get_queryset(request).select_related(*related).order_by("indicator__position", "indicator_id")
-
-
-@admin.register(Evaluation)
-class EvaluationAdmin(ScopedAdminMixin, ServiceImportExportMixin, ReadOnlyAdmin):
-    """Written by publishing and computing a scheme; read here, with every score behind the total."""
-
-    inlines = (ScoreInline,)
-    resource_classes = [EvaluationRankingResource]
-    list_display = ("subject", "scheme", "rank", "total", "manual_pending", "computed_at")
-    list_filter = (("scheme", admin.RelatedOnlyFieldListFilter), EvaluationYearFilter)
-    search_fields = ("region__name", "organization__name")
-    list_select_related = ("scheme", "region", "organization")
-    ordering = ("-scheme__year", "scheme__name", "scheme_id", "rank", "id")
-    fields = ("scheme", "subject", "rank", "total", "manual_pending", "computed_at")
-    show_full_result_count = False
-
-    @admin.display(description="考评对象", ordering="region__code")
-    def subject(self, row: Evaluation) -> str:
-        return row.subject_name
-
-
-class ReplaceOnlyFileWidget(AdminFileWidget):
-    """score_manual replaces the evidence file, never removes it: no "clear" box to tick in vain."""
-
-    def get_context(self, name, value, attrs):
-        context = super().get_context(name, value, attrs)
-        context["widget"]["required"] = True  # hides the box only; the upload stays optional
-        return context
-
-
-class ScoreForm(ServiceForm):
-    """A manual score: score_manual with the points, the evidence and perhaps its file."""
-
-    class Meta:
-        model = Score
-        fields = ("points", "evidence", "evidence_file")
-        widgets = {"evidence_file": ReplaceOnlyFileWidget}
-
-    def write(self, data):
-        upload = data.get("evidence_file")
-        return services.score_manual(
-            actor=self.actor,
-            score=self.instance,
-            points=data.get("points"),
-            evidence=data.get("evidence") or "",
-            evidence_file=upload if isinstance(upload, UploadedFile) else None,
-        )
-
-
-@admin.register(Score)
-class ScoreAdmin(ScoreDisplayMixin, ScopedAdminMixin, ServiceAdmin):
-    form = ScoreForm
-    list_display = ("subject", "indicator", "scheme", "method", "value", "points", "state", "scored_by", "scored_at")
-    list_filter = (ScoringFilter, ("evaluation__scheme", admin.RelatedOnlyFieldListFilter), ScoreYearFilter)
-    search_fields = ("evaluation__region__name", "evaluation__organization__name", "indicator__name")
-    date_hierarchy = "scored_at"
-    list_select_related = SCORE_RELATED
-    ordering = ("-evaluation__scheme_id", "evaluation__rank", "evaluation_id", "indicator__position")
-    show_full_result_count = False
-
-    record_fields = ("evaluation", "indicator", "rules")
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).select_related(*SCORE_RELATED, "evaluation__scheme__region")
-
-    def get_fields(self, request, obj=None):
-        if obj is not None and not obj.indicator.is_manual:
-            return (*self.record_fields, "value", "figures_shown", "points")
-        return (*self.record_fields, "points", "evidence", "evidence_file", "scored_by", "scored_at")
-
-    def get_readonly_fields(self, request, obj=None):
-        return (*self.record_fields, "value", "figures_shown", "scored_by", "scored_at")
-
-    def has_add_permission(self, request):
-        return False  # an evaluation's scores come with publishing its scheme
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        if obj is None:
-            return super().has_change_permission(request)
-        # The form only where score_manual would take it: a manual indicator of a published scheme,
-        # scored by the scheme's own level. Those evaluated read their score; the service still judges.
-        scheme = obj.evaluation.scheme
-        return (
-            obj.indicator.is_manual
-            and scheme.status == SchemeStatus.PUBLISHED
-            and scope_for(request.user).covers_region(scheme.region)
-            and super().has_change_permission(request, obj)
-        )
-
-    @admin.display(description="考评对象", ordering="evaluation__region__code")
-    def subject(self, score: Score) -> str:
-        return score.evaluation.subject_name
-
-    @admin.display(description="方案", ordering="evaluation__scheme__year")
-    def scheme(self, score: Score) -> str:
-        return str(score.evaluation.scheme)
-
-    @admin.display(description="分值与评分细则")
-    def rules(self, score: Score) -> str:
-        indicator = score.indicator
-        return f"{indicator.weight} 分；{indicator.guidance}" if indicator.guidance else f"{indicator.weight} 分"
-
-    @admin.display(description="评分状态")
-    def state(self, score: Score) -> str:
-        if not score.indicator.is_manual:
-            return NONE
-        return "待评分" if score.points is None else "已评分"
