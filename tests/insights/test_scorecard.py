@@ -93,6 +93,16 @@ def test_each_figure_is_what_was_counted_by_hand(province_admin, xining):
     assert (total["rotations"], total["exchanges"]) == (1, 1)
 
 
+def test_a_bundle_counts_once_under_its_lead_however_many_projects_run(province_admin, xining):
+    from apps.projects import services as project_services
+    from apps.projects.models import ServiceProject
+
+    both = ServiceProject.objects.filter(name__in=["城东甲", "城东乙"])  # same policy, targets, nature, content
+    project_services.bundle_create(name="城东暖炕捆绑", lead_organization=unit("630102", "union"), projects=both)
+    card = _card(province_admin)
+    assert card.total.value("bundles") == 1 and _by_child(card, "bundles") == {"城东区": 1}
+
+
 def test_additive_figures_of_the_region_are_the_sum_of_its_children(province_admin, xining):
     card = _card(province_admin)
     for figure in FIGURES:
