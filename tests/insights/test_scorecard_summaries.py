@@ -91,3 +91,19 @@ def test_a_change_in_a_closed_month_counts_from_the_next_refresh(province_admin,
     assert participants() == participants(use_summaries=False) + 1  # stale until the nightly refresh
     summaries.refresh()
     same_both_ways(province_admin, "630100", D(2025, 4, 1), D(2025, 6, 30))
+
+
+def test_the_summaries_are_looked_at_and_refreshed_from_the_admin(client, xining):  # noqa: F811
+    from apps.insights.models import SummaryState
+
+    admin_user = UserFactory(is_staff=True, is_superuser=True)
+    client.force_login(admin_user)
+    summaries.refresh()
+    state = SummaryState.objects.get()
+    assert client.get("/admin/insights/monthlyfigure/?code=participants").status_code == 200
+    MonthlyFigure.objects.all().delete()  # as if lost: the action works them out again
+    response = client.post(
+        "/admin/insights/summarystate/", {"action": "refresh_now", "_selected_action": [state.pk]}, follow=True
+    )
+    assert "已重新汇总" in response.content.decode()
+    assert MonthlyFigure.objects.filter(code="participants").exists()

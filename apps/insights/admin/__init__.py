@@ -11,4 +11,4 @@ Evaluations and formula scores are read, each score with the figures behind it; 
 given on its page (score_manual). Rankings export to xlsx, a column per indicator (resources.py).
 """
 
-from apps.insights.admin import evaluations, schemes  # noqa: F401 — each registers its models
+from apps.insights.admin import evaluations, schemes, summaries  # noqa: F401 — each registers its models
