@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from django.core.paginator import Paginator
+from django.utils.functional import cached_property
 from rest_framework.pagination import CursorPagination, PageNumberPagination
 
 
@@ -34,3 +36,20 @@ class RankedPagination(PageNumberPagination):
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 200
+
+
+class BoundedCountPaginator(Paginator):
+    """The admin's pages at province scale: rows are counted up to `limit` + 1, never a whole
+    million-row table (`SELECT COUNT(*) FROM (… LIMIT 10001)`). Past the limit the changelist says
+    "超过 10000 条" and pages on through the first ones; search and filters narrow it down."""
+
+    limit = 10_000
+
+    @cached_property
+    def count(self) -> int:
+        first = self.object_list[: self.limit + 1]
+        return len(first) if isinstance(first, list) else first.count()
+
+    @property
+    def capped(self) -> bool:
+        return self.count > self.limit

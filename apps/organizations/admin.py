@@ -18,6 +18,7 @@ from django.http import Http404
 from apps.accounts.admin import UserAdmin
 from apps.core.admin import ReadOnlyAdmin, ServiceAdmin, ServiceForm, ServiceImportExportMixin
 from apps.core.models import Deletion, SyncedModel
+from apps.core.pagination import BoundedCountPaginator
 from apps.organizations import services
 from apps.organizations.models import (
     Federation,
@@ -34,7 +35,14 @@ NOT_FOUND = "未找到该记录，或它不在您的管辖范围内。"
 
 
 class ScopedAdminMixin:
-    """Limits a ModelAdmin to the user's scope: changelist, pages, choices and autocomplete."""
+    """Limits a ModelAdmin to the user's scope: changelist, pages, choices and autocomplete.
+
+    Changelists count at most 10,001 rows (BoundedCountPaginator) and never the whole table
+    beside the filtered one (show_full_result_count): both would scan millions of people.
+    """
+
+    paginator = BoundedCountPaginator
+    show_full_result_count = False
 
     def get_queryset(self, request):
         return scoped(super().get_queryset(request), request.user)
