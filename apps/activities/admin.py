@@ -35,7 +35,7 @@ from apps.activities.models import (
     VolunteerCorrection,
     VolunteerRecord,
 )
-from apps.core.admin import NO_PERMISSION, ServiceAdmin, ServiceForm
+from apps.core.admin import REFUSED, ServiceAdmin, ServiceForm, refusal, run_action
 from apps.core.exceptions import ConflictError
 from apps.organizations.admin import RegionSubtreeFilter, ScopedAdminMixin
 from apps.organizations.models import Organization
@@ -50,27 +50,6 @@ PUBLISHED = "已发布 {count} 个活动。"
 ACTIVITIES_CANCELLED = "已取消 {count} 个活动。"
 REGISTRATIONS_CANCELLED = "已取消 {count} 个报名。"
 PROMOTED = "“{person}”已由候补转为报名。"
-REFUSED = "“{obj}”未处理：{reason}"
-
-
-def _refusal(exc: Exception) -> str:
-    if isinstance(exc, ValidationError):
-        return "；".join(exc.messages)
-    return str(exc) or NO_PERMISSION
-
-
-def _run_action(modeladmin, request, queryset, service, done_message: str) -> None:
-    """Row by row through the service; a refused row is reported, the others go ahead."""
-    done = 0
-    for obj in queryset:
-        try:
-            with transaction.atomic():
-                service(obj)
-            done += 1
-        except (PermissionDenied, ValidationError) as exc:
-            modeladmin.message_user(request, REFUSED.format(obj=obj, reason=_refusal(exc)), messages.ERROR)
-    if done:
-        modeladmin.message_user(request, done_message.format(count=done), messages.SUCCESS)
 
 
 # Activities -------------------------------------------------------------------------------
@@ -182,7 +161,7 @@ class ActivityPhotoInline(admin.TabularInline):
 
 @admin.action(permissions=["change"], description="发布")
 def publish_selected(modeladmin, request, queryset):
-    _run_action(
+    run_action(
         modeladmin,
         request,
         queryset,
@@ -193,7 +172,7 @@ def publish_selected(modeladmin, request, queryset):
 
 @admin.action(permissions=["change"], description="取消")
 def cancel_selected(modeladmin, request, queryset):
-    _run_action(
+    run_action(
         modeladmin,
         request,
         queryset,
@@ -337,7 +316,7 @@ def cancel_registrations(modeladmin, request, queryset):
                 promoted = services.registration_cancel(actor=request.user, registration=registration)
             done += 1
         except (PermissionDenied, ValidationError) as exc:
-            modeladmin.message_user(request, REFUSED.format(obj=registration, reason=_refusal(exc)), messages.ERROR)
+            modeladmin.message_user(request, REFUSED.format(obj=registration, reason=refusal(exc)), messages.ERROR)
             continue
         if promoted is not None:
             modeladmin.message_user(request, PROMOTED.format(person=promoted.person.name), messages.INFO)

@@ -46,6 +46,59 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
 
+class ReadOnlyInline(admin.TabularInline):
+    """Rows shown with their parent, to read: seen by whoever sees the parent, never changed here."""
+
+    extra = 0
+    can_delete = False
+    show_change_link = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_view_permission(self, request, obj=None):
+        # Not the rows' own permission: a liaison reading a meeting holds none on its decisions.
+        parent = self.parent_model._meta
+        return request.user.has_perm(f"{parent.app_label}.view_{parent.model_name}") or request.user.has_perm(
+            f"{parent.app_label}.change_{parent.model_name}"
+        )
+
+
+# Actions ------------------------------------------------------------------------------
+
+REFUSED = "“{obj}”未处理：{reason}"
+
+
+def refusal(exc: Exception) -> str:
+    """What a service's refusal says, for an admin message."""
+    if isinstance(exc, ConflictError):
+        return exc.message
+    if isinstance(exc, ValidationError):
+        return "；".join(exc.messages)
+    return str(exc) or NO_PERMISSION
+
+
+def run_action(modeladmin, request, queryset, service, done_message: str) -> list:
+    """Row by row through the service, each in its savepoint; a refused row is reported by name,
+    the others go ahead. Returns what the service returned for each row it accepted."""
+    done = []
+    for obj in queryset:
+        try:
+            with transaction.atomic():
+                done.append(service(obj))
+        except (PermissionDenied, ValidationError, ConflictError) as exc:
+            modeladmin.message_user(request, REFUSED.format(obj=obj, reason=refusal(exc)), messages.ERROR)
+    if done:
+        modeladmin.message_user(request, done_message.format(count=len(done)), messages.SUCCESS)
+    return done
+
+
 # Writes -------------------------------------------------------------------------------
 
 

@@ -17,19 +17,21 @@ permissions say who). Joint branches, meetings and follow-ups export as spreadsh
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from django import forms
-from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.contrib import admin
 from django.db.models import Count, Prefetch, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
-from apps.core.admin import NO_PERMISSION, ReadOnlyAdmin, ServiceAdmin, ServiceForm, ServiceImportExportMixin
-from apps.core.exceptions import ConflictError
+from apps.core.admin import (
+    ReadOnlyAdmin,
+    ReadOnlyInline,
+    ServiceAdmin,
+    ServiceForm,
+    ServiceImportExportMixin,
+    run_action,
+)
 from apps.organizations import selectors, services
 from apps.organizations.admin import RegionSubtreeFilter, ScopedAdminMixin
 from apps.organizations.models import (
@@ -47,61 +49,13 @@ from apps.organizations.scoping import scoped
 COMPLETED_RESULT = "已办结（后台）"
 COMPLETED = "已办结 {count} 项落实事项。"
 REOPENED = "已重新打开 {count} 项落实事项。"
-REFUSED = "“{obj}”未处理：{reason}"
 DECISIONS_HELP = "每行一条议定事项；落实事项在会议登记后逐条添加。"
 FEDERATIONS_HELP = "各群团的基层组织将同时建立在该单位，挂在本区划的群团组织之下。"
 NONE = "-"
 
 
-def refusal(exc: Exception) -> str:
-    if isinstance(exc, ValidationError):
-        return "；".join(exc.messages)
-    if isinstance(exc, ConflictError):
-        return exc.message
-    return str(exc) or NO_PERMISSION
-
-
-def run_action(modeladmin, request, queryset, service: Callable, done_message: str) -> int:
-    """Row by row through the service; a refused row is reported, the others go ahead."""
-    done = 0
-    for obj in queryset:
-        try:
-            with transaction.atomic():
-                service(obj)
-            done += 1
-        except (PermissionDenied, ValidationError, ConflictError) as exc:
-            modeladmin.message_user(request, REFUSED.format(obj=obj, reason=refusal(exc)), messages.ERROR)
-    if done:
-        modeladmin.message_user(request, done_message.format(count=done), messages.SUCCESS)
-    return done
-
-
 def overdue_q(today) -> Q:
     return Q(status=FollowUpStatus.OPEN, due_date__lt=today)
-
-
-class ReadOnlyInline(admin.TabularInline):
-    """Rows shown with their parent, to read: seen by whoever sees the parent."""
-
-    extra = 0
-    can_delete = False
-    show_change_link = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    def has_view_permission(self, request, obj=None):
-        # Not the rows' own permission: a liaison reading a meeting holds none on its decisions.
-        parent = self.parent_model._meta
-        return request.user.has_perm(f"{parent.app_label}.view_{parent.model_name}") or request.user.has_perm(
-            f"{parent.app_label}.change_{parent.model_name}"
-        )
 
 
 class ScopedManyToManyMixin:

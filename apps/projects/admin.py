@@ -19,7 +19,7 @@ spending is written only by project_expense_record and listed here.
 from __future__ import annotations
 
 from django import forms
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.contrib.admin.widgets import AutocompleteSelectMultiple
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -28,7 +28,14 @@ from django.forms.models import BaseInlineFormSet
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
-from apps.core.admin import NO_PERMISSION, ReadOnlyAdmin, ServiceAdmin, ServiceForm, ServiceImportExportMixin
+from apps.core.admin import (
+    NO_PERMISSION,
+    ReadOnlyAdmin,
+    ServiceAdmin,
+    ServiceForm,
+    ServiceImportExportMixin,
+    run_action,
+)
 from apps.organizations.admin import RegionSubtreeFilter, ScopedAdminMixin
 from apps.organizations.models import Organization
 from apps.organizations.scoping import scoped
@@ -55,7 +62,6 @@ UNIT_HELP = "留空则为项目的牵头组织；须为项目的牵头或参与�
 STARTED = "已启动 {count} 个项目。"
 FINISHED = "已结项 {count} 个项目。"
 CANCELLED = "已取消 {count} 个项目。"
-REFUSED = "“{obj}”未处理：{reason}"
 
 # role → the form field that picks the organizations taking part in it
 ROLE_FIELDS = {
@@ -63,26 +69,6 @@ ROLE_FIELDS = {
     ProjectRole.PARTNER: "partners",
     ProjectRole.SUPPORT: "supporters",
 }
-
-
-def _refusal(exc: Exception) -> str:
-    if isinstance(exc, ValidationError):
-        return "；".join(exc.messages)
-    return str(exc) or NO_PERMISSION
-
-
-def _run_action(modeladmin, request, queryset, service, done_message: str) -> None:
-    """Row by row through the service; a refused row is reported, the others go ahead."""
-    done = 0
-    for obj in queryset:
-        try:
-            with transaction.atomic():
-                service(obj)
-            done += 1
-        except (PermissionDenied, ValidationError) as exc:
-            modeladmin.message_user(request, REFUSED.format(obj=obj, reason=_refusal(exc)), messages.ERROR)
-    if done:
-        modeladmin.message_user(request, done_message.format(count=done), messages.SUCCESS)
 
 
 def _in_place(instance, saved):
@@ -298,7 +284,7 @@ class GoalInline(admin.TabularInline):
 
 @admin.action(permissions=["change"], description="启动所选项目")
 def start_selected(modeladmin, request, queryset):
-    _run_action(
+    run_action(
         modeladmin,
         request,
         queryset,
@@ -309,7 +295,7 @@ def start_selected(modeladmin, request, queryset):
 
 @admin.action(permissions=["change"], description="结项所选项目")
 def finish_selected(modeladmin, request, queryset):
-    _run_action(
+    run_action(
         modeladmin,
         request,
         queryset,
@@ -320,7 +306,7 @@ def finish_selected(modeladmin, request, queryset):
 
 @admin.action(permissions=["change"], description="取消所选项目")
 def cancel_selected(modeladmin, request, queryset):
-    _run_action(
+    run_action(
         modeladmin,
         request,
         queryset,

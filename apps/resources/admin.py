@@ -19,7 +19,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.forms.models import construct_instance
 
-from apps.core.admin import NO_PERMISSION, ServiceAdmin, ServiceForm, ServiceImportExportMixin
+from apps.core.admin import ServiceAdmin, ServiceForm, ServiceImportExportMixin, refusal
 from apps.organizations.admin import RegionSubtreeFilter, ScopedAdminMixin
 from apps.organizations.scoping import scoped
 from apps.resources import services
@@ -39,12 +39,6 @@ ROSTER_UNFILLED = "“{center}”有 {count} 个班次无人可排（派驻人�
 ROSTER_REFUSED = "“{center}”未生成排班：{reason}"
 REVERSED = "已冲销，冲销分录凭证号 {voucher}。"
 REVERSAL_DATE_HELP = "冲销分录记入的日期，须在经费年度内且未结账。"
-
-
-def _refusal(exc: Exception) -> str:
-    if isinstance(exc, ValidationError):
-        return "；".join(exc.messages)
-    return str(exc) or NO_PERMISSION
 
 
 class _AddingForm(ServiceForm):
@@ -102,7 +96,7 @@ def generate_rosters(modeladmin, request, queryset):
         try:
             result = services.duty_roster_generate(center=center)
         except ValidationError as exc:
-            modeladmin.message_user(request, ROSTER_REFUSED.format(center=center, reason=_refusal(exc)), messages.ERROR)
+            modeladmin.message_user(request, ROSTER_REFUSED.format(center=center, reason=refusal(exc)), messages.ERROR)
             continue
         centers += 1
         created += result.created

@@ -25,7 +25,7 @@ from django.db import transaction
 from django.forms.models import construct_instance
 from django.utils import timezone
 
-from apps.core.admin import NO_PERMISSION, ServiceAdmin, ServiceForm, ServiceImportExportMixin
+from apps.core.admin import ServiceAdmin, ServiceForm, ServiceImportExportMixin, refusal
 from apps.core.exceptions import ConflictError
 from apps.organizations.admin import RegionSubtreeFilter, ScopedAdminMixin
 from apps.organizations.models import RoleAssignment
@@ -51,12 +51,6 @@ APPROVED = "已通过 {count} 个预约。"
 CANCELLED = "已取消 {count} 个预约。"
 REFUSED = "“{booking}”未处理：{reason}"
 NOT_MANAGER = "您不是该场地的管理员，不能审批。"
-
-
-def _refusal(exc: Exception) -> str:
-    if isinstance(exc, ValidationError):
-        return "；".join(exc.messages)
-    return str(exc) or NO_PERMISSION
 
 
 # Venues ----------------------------------------------------------------------------------
@@ -371,7 +365,7 @@ def approve_selected(modeladmin, request, queryset):
         except PermissionDenied:
             modeladmin.message_user(request, REFUSED.format(booking=booking, reason=NOT_MANAGER), messages.ERROR)
         except ValidationError as exc:
-            modeladmin.message_user(request, REFUSED.format(booking=booking, reason=_refusal(exc)), messages.ERROR)
+            modeladmin.message_user(request, REFUSED.format(booking=booking, reason=refusal(exc)), messages.ERROR)
     if done:
         modeladmin.message_user(request, APPROVED.format(count=done), messages.SUCCESS)
 
@@ -384,7 +378,7 @@ def cancel_selected(modeladmin, request, queryset):
             services.booking_cancel(actor=request.user, booking=booking)
             done += 1
         except (PermissionDenied, ValidationError) as exc:
-            modeladmin.message_user(request, REFUSED.format(booking=booking, reason=_refusal(exc)), messages.ERROR)
+            modeladmin.message_user(request, REFUSED.format(booking=booking, reason=refusal(exc)), messages.ERROR)
     if done:
         modeladmin.message_user(request, CANCELLED.format(count=done), messages.SUCCESS)
 

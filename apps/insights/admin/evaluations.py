@@ -7,7 +7,7 @@ from django.contrib.admin.widgets import AdminFileWidget
 from django.core.files.uploadedfile import UploadedFile
 from django.utils.html import format_html, format_html_join
 
-from apps.core.admin import ReadOnlyAdmin, ServiceAdmin, ServiceForm, ServiceImportExportMixin
+from apps.core.admin import ReadOnlyAdmin, ReadOnlyInline, ServiceAdmin, ServiceForm, ServiceImportExportMixin
 from apps.insights import evaluation_selectors, services
 from apps.insights.admin.common import (
     NO_DATA,
@@ -24,7 +24,6 @@ from apps.insights.models import (
 )
 from apps.insights.resources import EvaluationRankingResource
 from apps.organizations.admin import ScopedAdminMixin
-from apps.organizations.admin_cobuilding import ReadOnlyInline
 from apps.organizations.scoping import scope_for
 
 # Evaluations and scores ------------------------------------------------------------------------

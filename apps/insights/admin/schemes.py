@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
-from apps.core.admin import NO_PERMISSION, ServiceAdmin, ServiceForm
+from apps.core.admin import NO_PERMISSION, ServiceAdmin, ServiceForm, run_action
 from apps.core.exceptions import ConflictError
 from apps.insights import evaluation, evaluation_selectors, services
 from apps.insights.admin.common import (
@@ -33,7 +33,6 @@ from apps.insights.models import (
 )
 from apps.insights.scorecard import BY_CODE
 from apps.organizations.admin import ScopedAdminMixin
-from apps.organizations.admin_cobuilding import run_action
 
 # Schemes and their indicators ----------------------------------------------------------------
 

@@ -2,42 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
-from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.db.models import Q
-
-from apps.core.admin import NO_PERMISSION
-from apps.core.exceptions import ConflictError
-
-REFUSED = "“{obj}”未处理：{reason}"
-
-
-def refusal(exc: Exception) -> str:
-    if isinstance(exc, ValidationError):
-        return "；".join(exc.messages)
-    if isinstance(exc, ConflictError):
-        return exc.message
-    return str(exc) or NO_PERMISSION
-
-
-def run_action(modeladmin, request, queryset, service: Callable, done_message: str) -> list:
-    """Row by row through the service; a refused row is reported, the others go ahead.
-
-    Returns what the service returned for each row it accepted.
-    """
-    done = []
-    for obj in queryset:
-        try:
-            with transaction.atomic():
-                done.append(service(obj))
-        except (PermissionDenied, ValidationError, ConflictError) as exc:
-            modeladmin.message_user(request, REFUSED.format(obj=obj, reason=refusal(exc)), messages.ERROR)
-    if done:
-        modeladmin.message_user(request, done_message.format(count=len(done)), messages.SUCCESS)
-    return done
 
 
 class ScopedChoicesMixin:
@@ -63,19 +28,3 @@ class ScopedChoicesMixin:
                     in_scope, current = choices.queryset.values("pk"), getattr(obj, name).values("pk")
                     choices.queryset = model._default_manager.filter(Q(pk__in=in_scope) | Q(pk__in=current))
         return form
-
-
-class ReadOnlyInline(admin.TabularInline):
-    """History shown with its parent: nothing added, changed or deleted here."""
-
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

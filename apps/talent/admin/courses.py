@@ -11,11 +11,18 @@ from django.db import models
 from django.urls import reverse
 from django.utils.html import format_html
 
-from apps.core.admin import ReadOnlyAdmin, ServiceAdmin, ServiceForm, ServiceImportExportMixin
+from apps.core.admin import (
+    ReadOnlyAdmin,
+    ReadOnlyInline,
+    ServiceAdmin,
+    ServiceForm,
+    ServiceImportExportMixin,
+    run_action,
+)
 from apps.organizations.admin import RegionSubtreeFilter, ScopedAdminMixin
 from apps.organizations.scoping import scoped
 from apps.talent import selectors, services
-from apps.talent.admin.common import ReadOnlyInline, ScopedChoicesMixin, run_action
+from apps.talent.admin.common import ScopedChoicesMixin
 from apps.talent.models import CourseStatus, SessionReminder, TrainingCourse, TrainingSession
 from apps.talent.resources import TrainingCourseResource
 

@@ -6,12 +6,11 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin
 
-from apps.core.admin import ReadOnlyAdmin, ServiceAdmin, ServiceForm, ServiceImportExportMixin
+from apps.core.admin import ReadOnlyAdmin, ReadOnlyInline, ServiceAdmin, ServiceForm, ServiceImportExportMixin
 from apps.organizations.admin import RegionSubtreeFilter, ScopedAdminMixin
 from apps.organizations.models import Organization
 from apps.organizations.scoping import scoped
 from apps.talent import services
-from apps.talent.admin.common import ReadOnlyInline
 from apps.talent.models import Expert, ExpertEngagement
 from apps.talent.resources import ExpertResource, with_engagement_counts
 

@@ -10,12 +10,11 @@ from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.utils.html import format_html
 
-from apps.core.admin import ReadOnlyAdmin, ServiceAdmin, ServiceForm, ServiceImportExportMixin
+from apps.core.admin import ReadOnlyAdmin, ServiceAdmin, ServiceForm, ServiceImportExportMixin, run_action
 from apps.members.models import Person
 from apps.organizations.admin import ScopedAdminMixin
 from apps.organizations.scoping import scoped
 from apps.talent import selectors, services
-from apps.talent.admin.common import run_action
 from apps.talent.models import Attendance, Certificate, CourseStatus, Enrollment, TrainingCourse
 from apps.talent.resources import AttendanceResource, EnrollmentResource
 from apps.talent.services.training import normalize_code

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from apps.core.admin import ServiceAdmin, ServiceForm, ServiceImportExportMixin
+from apps.core.admin import ServiceAdmin, ServiceForm, ServiceImportExportMixin, run_action
 from apps.organizations.admin import ScopedAdminMixin
 from apps.talent import selectors, services
-from apps.talent.admin.common import run_action
 from apps.talent.models import Rotation
 from apps.talent.resources import RotationResource
 
