@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from django import forms
-from django.core.validators import FileExtensionValidator
 from django.db.models import Q
 from django.utils import timezone
 
+from apps.insights import services
 from apps.insights.models import (
     COMMON_CHOICES,
     EvaluationSubject,
@@ -17,10 +17,6 @@ from apps.organizations.models import OrganizationLevel, Region
 from apps.organizations.scoping import scope_for, scoped
 
 # Evidence is downloaded, never shown inline; still, only the kinds of file a report or a photo comes in.
-EVIDENCE_EXTENSIONS = ["pdf", "ofd", "doc", "docx", "xls", "xlsx", "jpg", "jpeg", "png", "zip"]
-EVIDENCE_MAX_BYTES = 20 * 1024 * 1024
-EVIDENCE_TOO_BIG = "佐证材料不能超过 20 MB。"
-EVIDENCE_KIND = "佐证材料只能是 PDF、OFD、Word、Excel、图片（JPG/PNG）或 ZIP 文件。"
 STATUS_CHOICES = [("", "全部状态"), *SchemeStatus.choices]
 
 
@@ -131,7 +127,7 @@ class ScoreForm(forms.Form):
     evidence_file = forms.FileField(
         label="佐证材料（可选）",
         required=False,
-        validators=[FileExtensionValidator(EVIDENCE_EXTENSIONS, EVIDENCE_KIND)],
+        help_text=f"PDF、OFD、Word、Excel、图片或 ZIP，不超过 {services.EVIDENCE_MAX_MB} MB。",
     )
 
     def __init__(self, *args, compact: bool = False, **kwargs):
@@ -142,9 +138,3 @@ class ScoreForm(forms.Form):
         if compact:
             for field in self.fields.values():
                 field.widget.attrs["class"] += " form-control-sm"
-
-    def clean_evidence_file(self):
-        upload = self.cleaned_data.get("evidence_file")
-        if upload and upload.size > EVIDENCE_MAX_BYTES:
-            raise forms.ValidationError(EVIDENCE_TOO_BIG)
-        return upload

@@ -57,6 +57,10 @@ POINTS_RANGE = "得分应在 0 至 {weight} 分之间。"
 EVIDENCE_REQUIRED = "人工评分须写明佐证说明。"
 MANUAL_PENDING = "还有 {count} 项人工评分未完成，不能定档。"
 CHOSEN_AT_CREATION = "考评区划和考评对象在新建方案时确定，不能再改；请新建方案。"
+EVIDENCE_EXTENSIONS = ("pdf", "ofd", "doc", "docx", "xls", "xlsx", "jpg", "jpeg", "png", "zip")
+EVIDENCE_MAX_MB = 20
+EVIDENCE_KIND = "佐证材料只能是 PDF、OFD、Word、Excel、图片（JPG/PNG）或 ZIP 文件。"
+EVIDENCE_TOO_BIG = f"佐证材料不能超过 {EVIDENCE_MAX_MB} MB。"
 NOTHING_TO_EVALUATE = "{region}没有{level}群团组织可考评。"
 
 
@@ -344,6 +348,7 @@ def score_manual(*, actor=None, score: Score, points, evidence: str, evidence_fi
     score.points = points.quantize(evaluation.CENT)
     score.evidence, score.scored_by, score.scored_at = evidence, actor, timezone.now()
     if evidence_file is not None:
+        _check_evidence_file(evidence_file)
         score.evidence_file = evidence_file
     score.save()
     audit_record(actor=actor, action="score", obj=score, detail=f"{score} {score.points}")
@@ -352,6 +357,14 @@ def score_manual(*, actor=None, score: Score, points, evidence: str, evidence_fi
     scores = {(s.evaluation_id, s.indicator_id): s for s in Score.objects.filter(evaluation__scheme=scheme)}
     _rank(scheme, rows, indicators, scores)
     return score
+
+
+def _check_evidence_file(upload) -> None:
+    extension = upload.name.rsplit(".", 1)[-1].lower() if "." in upload.name else ""
+    if extension not in EVIDENCE_EXTENSIONS:
+        raise ValidationError({"evidence_file": EVIDENCE_KIND})
+    if upload.size > EVIDENCE_MAX_MB * 1024 * 1024:
+        raise ValidationError({"evidence_file": EVIDENCE_TOO_BIG})
 
 
 @transaction.atomic

@@ -13,7 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
 from apps.insights import services
-from apps.insights.api_evaluation.serializers import EVIDENCE_TOO_BIG, INDICATOR_STAYS
+from apps.insights.api_evaluation.serializers import INDICATOR_STAYS
 from apps.insights.models import EvaluationScheme, Indicator, IndicatorMethod, SchemeStatus, Score
 from apps.insights.services import (
     ALREADY_PUBLISHED,
@@ -525,9 +525,9 @@ def test_an_evidence_file_must_be_a_document_of_modest_size(province_admin, city
 
     refused = send("run.exe")
     assert refused.status_code == 400 and list(refused.json()) == ["evidence_file"]
-    monkeypatch.setattr("apps.insights.api_evaluation.serializers.EVIDENCE_MAX_MB", 0)
+    monkeypatch.setattr("apps.insights.services.EVIDENCE_MAX_MB", 0)
     too_big = send("report.pdf")
-    assert too_big.status_code == 400 and too_big.json() == {"evidence_file": [EVIDENCE_TOO_BIG]}
+    assert too_big.status_code == 400 and too_big.json()["evidence_file"][0].startswith("佐证材料不能超过")
     score.refresh_from_db()
     assert score.points is None and not score.evidence_file
     assert list(media.iterdir()) == []

@@ -9,14 +9,13 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.core.validators import FileExtensionValidator
 from django.db.models import QuerySet
 from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from apps.core.api import ScopedPrimaryKeyRelatedField
-from apps.insights import formulas
+from apps.insights import formulas, services
 from apps.insights.api import VALUE_SCHEMA
 from apps.insights.evaluation_selectors import figures_behind
 from apps.insights.models import (
@@ -36,9 +35,6 @@ from apps.organizations.selectors import region_list
 
 CENT = Decimal("0.01")
 INDICATOR_STAYS = "指标不能移到其他方案；请在目标方案中新增指标。"
-EVIDENCE_EXTENSIONS = ["pdf", "jpg", "jpeg", "png", "doc", "docx", "xls", "xlsx"]
-EVIDENCE_MAX_MB = 20
-EVIDENCE_TOO_BIG = f"佐证材料不能超过 {EVIDENCE_MAX_MB} MB。"
 
 
 def scheme_choices(*, user) -> QuerySet:
@@ -326,11 +322,6 @@ class FigureQuerySerializer(serializers.Serializer):
     )
 
 
-def _evidence_size(upload) -> None:
-    if upload.size > EVIDENCE_MAX_MB * 1024 * 1024:
-        raise serializers.ValidationError(EVIDENCE_TOO_BIG)
-
-
 class ManualScoreSerializer(serializers.Serializer):
     points = serializers.DecimalField(
         max_digits=6,
@@ -349,8 +340,8 @@ class ManualScoreSerializer(serializers.Serializer):
     evidence_file = serializers.FileField(
         required=False,
         max_length=100,
-        validators=[FileExtensionValidator(EVIDENCE_EXTENSIONS), _evidence_size],
         label="佐证材料",
-        help_text=f"可选，multipart 上传；{'、'.join(EVIDENCE_EXTENSIONS)}，不超过 {EVIDENCE_MAX_MB} MB。"
+        help_text=f"可选，multipart 上传；{'、'.join(services.EVIDENCE_EXTENSIONS)}，"
+        f"不超过 {services.EVIDENCE_MAX_MB} MB。"
         "不上传时保留原有材料。",
     )
