@@ -17,6 +17,7 @@ from django.http import Http404
 
 from apps.accounts.admin import UserAdmin
 from apps.core.admin import ReadOnlyAdmin, ServiceAdmin, ServiceForm, ServiceImportExportMixin
+from apps.core.date_hierarchy import SkipScanChangeList
 from apps.core.models import Deletion, SyncedModel
 from apps.core.pagination import BoundedCountPaginator
 from apps.organizations import services
@@ -38,11 +39,15 @@ class ScopedAdminMixin:
     """Limits a ModelAdmin to the user's scope: changelist, pages, choices and autocomplete.
 
     Changelists count at most 10,001 rows (BoundedCountPaginator) and never the whole table
-    beside the filtered one (show_full_result_count): both would scan millions of people.
+    beside the filtered one (show_full_result_count): both would scan millions of people. Their
+    date hierarchy finds its years, months and days by index probes (SkipScanChangeList).
     """
 
     paginator = BoundedCountPaginator
     show_full_result_count = False
+
+    def get_changelist(self, request, **kwargs):
+        return SkipScanChangeList
 
     def get_queryset(self, request):
         return scoped(super().get_queryset(request), request.user)
