@@ -314,6 +314,9 @@ VOLUNTEER_DAILY_CAP_HOURS = env.int("VOLUNTEER_DAILY_CAP_HOURS", default=8)
 # How long before an activity's start check-in opens.
 CHECK_IN_OPENS_MINUTES = env.int("CHECK_IN_OPENS_MINUTES", default=30)
 
+# How long a worked-out scorecard is served from the cache (apps.insights.scorecard_cache).
+SCORECARD_CACHE_SECONDS = env.int("SCORECARD_CACHE_SECONDS", default=600)
+
 # Declared in code and copied into django-celery-beat's tables by `manage.py
 # sync_beat_schedule`, which adds what is missing and leaves alone what an admin has edited
 # (Celery's own CELERY_BEAT_SCHEDULE would overwrite those edits at every beat start).
@@ -343,4 +346,6 @@ QUNZHI_BEAT_SCHEDULE = {
         "schedule": crontab(hour=1, minute=30),
     },
     "compute-joint-evaluations": {"task": "insights.compute_evaluations", "schedule": crontab(hour=2, minute=0)},
+    # Within SCORECARD_CACHE_SECONDS, so the most opened scorecards are always served from the cache.
+    "warm-scorecards": {"task": "insights.warm_scorecards", "schedule": timedelta(minutes=5)},
 }

@@ -14,6 +14,7 @@ import importlib
 import pytest
 from django.apps import apps as django_apps
 from django.conf import settings
+from django.core.cache import cache
 
 from apps.organizations.management.commands.load_divisions import read_divisions
 from apps.organizations.models import Federation, Region, Role
@@ -82,6 +83,12 @@ def _persona(username: str, role: str | None = None, region_code: str | None = N
     if role:
         role_assign(user=user, role=role, region=region(region_code))
     return user
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Each test starts with an empty cache: served scorecards are kept across requests."""
+    cache.clear()
 
 
 @pytest.fixture

@@ -20,7 +20,8 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from apps.insights.scorecard import FIGURES, default_region, scorecard, scorecard_region, scorecard_trend
+from apps.insights import scorecard_cache
+from apps.insights.scorecard import FIGURES, default_region, scorecard_region
 from apps.insights.selectors import person_record
 from apps.members.models import Person
 
@@ -192,8 +193,7 @@ class ScorecardView(APIView):
             region = default_region(request.user)
             if region is None:
                 raise NotFound("您没有可查看的区划。")
-        card = scorecard(user=request.user, region=region, start=params["start"], end=params["end"])
-        trend = scorecard_trend(user=request.user, region=region, start=params["start"], end=params["end"])
+        card, trend = scorecard_cache.served(user=request.user, region=region, start=params["start"], end=params["end"])
         figures = [
             {
                 "code": f.code,

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from apps.insights import services, summaries
+from apps.insights import scorecard_cache, services, summaries
 from apps.insights.models import EvaluationScheme, SchemeStatus
 
 
@@ -24,3 +24,9 @@ def scorecard_summaries_refresh_task() -> int:
     """Nightly: the closed months' figures the province-wide scorecard sums (apps.insights.summaries)."""
     summaries.refresh()
     return summaries.MonthlyFigure.objects.count()
+
+
+@shared_task(name="insights.warm_scorecards")
+def scorecards_warm_task() -> int:
+    """Every few minutes: the province's and the 市州' scorecards of the year, worked out ahead of the pages."""
+    return scorecard_cache.warm()

@@ -18,15 +18,13 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from apps.core.access import signed_in
-from apps.insights import selectors
+from apps.insights import scorecard_cache, selectors
 from apps.insights.scorecard import (
     BY_CODE,
     COMMONS,
     FIGURES,
     default_region,
-    scorecard,
     scorecard_region,
-    scorecard_trend,
 )
 from apps.organizations.models import Region, RegionLevel
 from apps.organizations.scoping import scoped
@@ -96,7 +94,7 @@ def scorecard_dashboard(request: HttpRequest) -> HttpResponse:
         if region is None:
             raise Http404("您没有可查看的区划。")
     year = _year(request)
-    card = scorecard(user=user, region=region, start=dt.date(year, 1, 1), end=dt.date(year, 12, 31))
+    card, trend = scorecard_cache.served(user=user, region=region, start=dt.date(year, 1, 1), end=dt.date(year, 12, 31))
     if request.GET.get("format") == "xlsx":
         return _scorecard_xlsx(card)
     # The breadcrumb: the region's ancestors the viewer may open, then the region.
@@ -108,7 +106,6 @@ def scorecard_dashboard(request: HttpRequest) -> HttpResponse:
         for code, title in COMMONS
     ]
     table_figures = [f for f in FIGURES if f.headline or f.code in TABLE_EXTRA]
-    trend = scorecard_trend(user=user, region=region, start=card.period.start, end=card.period.end)
     trend_chart = {
         "months": trend.labels(),
         "series": [{"name": BY_CODE[code].label, "values": values} for code, values in trend.series.items()],
