@@ -6,7 +6,7 @@ from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
 
 from apps.activities import api as activities
 from apps.insights import api_evaluation as evaluation
-from apps.insights.api import PersonRecordView, ScorecardView
+from apps.insights.api import MemberRollupView, PersonRecordView, ScorecardView
 from apps.members import api as members
 from apps.organizations import api as organizations
 from apps.organizations import api_cobuilding as cobuilding
@@ -64,6 +64,7 @@ urlpatterns = [
     # 一人一档 is insights' (which reads every app), under people/ without apps/members knowing of it.
     path("people/<int:pk>/record/", PersonRecordView.as_view(), name="person-record"),
     path("scorecard/", ScorecardView.as_view(), name="scorecard"),
+    path("member-rollup/", MemberRollupView.as_view(), name="member-rollup"),
     path("evaluation-figures/", evaluation.EvaluationFigureView.as_view(), name="evaluation-figures"),
     # The one door open without an account: a certificate's code, checked by anyone holding it.
     path("certificates/verify/", talent.CertificateVerifyView.as_view(), name="certificate-verify"),

@@ -24,6 +24,7 @@ from apps.insights import scorecard_cache
 from apps.insights.scorecard import FIGURES, default_region, scorecard_region
 from apps.insights.selectors import person_record
 from apps.members.models import Person
+from apps.organizations.api_cobuilding import FederationBriefSerializer
 
 RECORD = (
     "一个人在各群团的全部记录：会员关系及其历史（membership）、干部任职（cadre_post）、活动报名与参加"
@@ -215,3 +216,53 @@ class ScorecardView(APIView):
             "trend": {"months": trend.labels(), "series": trend.series},
         }
         return Response(ScorecardSerializer(data).data)
+
+
+# Member rollups ------------------------------------------------------------------------------
+
+MEMBER_ROLLUP = (
+    "会员统计：该区划及各下级区划在册会员关系数，按群团分列（以所在组织的区划归属）；people 为至少有一条"
+    "在册关系的人数（按人去重）。region 为区划 ID（默认您管辖范围的最上级）。只统计您管辖范围内的数据；"
+    "区划不在范围内时 404。全区划的统计最多延迟 10 分钟。"
+)
+
+
+class RollupQuerySerializer(serializers.Serializer):
+    region = serializers.IntegerField(required=False, help_text="区划 ID。")
+
+
+class RollupAreaSerializer(serializers.Serializer):
+    region = ScorecardRegionSerializer(allow_null=True)
+    label = serializers.CharField()
+    members = serializers.DictField(child=serializers.IntegerField(), help_text="群团代码 → 在册会员关系数。")
+    memberships = serializers.IntegerField(help_text="各群团在册会员关系合计。")
+
+
+class MemberRollupSerializer(serializers.Serializer):
+    region = ScorecardRegionSerializer()
+    federations = FederationBriefSerializer(many=True)
+    people = serializers.IntegerField(help_text="至少有一条在册会员关系的人数。")
+    total = RollupAreaSerializer()
+    own_level = RollupAreaSerializer()
+    children = RollupAreaSerializer(many=True)
+
+
+class MemberRollupView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        summary="会员统计",
+        description=MEMBER_ROLLUP,
+        parameters=[RollupQuerySerializer],
+        responses=MemberRollupSerializer,
+    )
+    def get(self, request):
+        query = RollupQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        if "region" in query.validated_data:
+            region = scorecard_region(request.user, query.validated_data["region"])
+        else:
+            region = default_region(request.user)
+            if region is None:
+                raise NotFound("您没有可查看的区划。")
+        return Response(MemberRollupSerializer(scorecard_cache.served_rollup(user=request.user, region=region)).data)
