@@ -129,6 +129,8 @@ def scorecard_dashboard(request: HttpRequest) -> HttpResponse:
             "map": QINGHAI_MAP,
             "areas": [{"code": a.region.code, "id": a.region.pk, "label": a.label} for a in card.children],
         }
+    rollup = scorecard_cache.served_rollup(user=user, region=region)
+    federations = [federation.code for federation in rollup.federations]
     return render(
         request,
         "insights/scorecard.html",
@@ -146,6 +148,11 @@ def scorecard_dashboard(request: HttpRequest) -> HttpResponse:
             "chart": chart,
             "trend_chart": trend_chart,
             "region_map": region_map,
+            "rollup": rollup,
+            "rollup_rows": [
+                (area, [area.members[code] for code in federations]) for area in [*rollup.children, rollup.own_level]
+            ],
+            "rollup_total": [rollup.total.members[code] for code in federations],
         },
     )
 

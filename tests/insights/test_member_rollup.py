@@ -83,3 +83,15 @@ def test_a_second_request_is_served_from_the_cache(province_admin, xining_people
     with CaptureQueriesContext(connection) as queries:
         assert _rollup(province_admin, "630100").status_code == 200
     assert not [query for query in queries if "members_membership" in query["sql"]]
+
+
+def test_the_dashboard_shows_the_rollup_beside_the_scorecard(client, province_admin, xining_people):
+    client.force_login(province_admin)
+
+    response = client.get("/scorecard/", {"region": region("630100").pk})
+
+    assert response.status_code == 200
+    rollup = response.context["rollup"]
+    assert rollup.total.members["union"] == 3
+    page = response.content.decode()
+    assert "在册会员（截至今日）" in page and f"{rollup.people} 人至少加入一个群团" in page
