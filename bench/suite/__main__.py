@@ -35,7 +35,7 @@ def main() -> int:
         chosen = {number: module for number, module in chosen.items() if number in wanted}
     for url in (databases.LARGE, databases.SMALL):
         server.prepare(url)
-    failed = []
+    failed, started = [], time.monotonic()
     for number, module in chosen.items():
         began = time.monotonic()
         command = [sys.executable, "-m", module] + (["--quick"] if args.quick else [])
@@ -43,6 +43,7 @@ def main() -> int:
             failed.append(number)
         print(f"  ({time.monotonic() - began:.0f} s)\n", flush=True)
     summary(chosen)
+    print(f"共用时 {(time.monotonic() - started) / 60:.1f} 分钟" + (f"；出错的场景：{failed}" if failed else ""))
     return 1 if failed else 0
 
 
