@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "apps.projects",
     "apps.talent",
     "apps.insights",
+    "apps.exports",
 ]
 
 MIDDLEWARE = [
