@@ -1,10 +1,10 @@
 """Scenario 11, exports: the memberships export (apps.exports: the function the Celery task runs,
 rows from a server-side cursor to a csv or a write-only xlsx) against PostgreSQL's own
 `COPY (the same SELECT) TO STDOUT`, on the 1,000,000-person database: at ~100k rows (the memberships
-of 海西州, a region filter as a user would set it) and at all 1.07M (xlsx: ~100k and 海东市's 235k). Each run is a child process of
-its own, which reports its wall time and its peak RSS (getrusage). Targets: the export's memory is
-flat, peak at 1M ≤ 1.2 × peak at 100k (most of either peak is Django itself: the COPY child's peak
-is that baseline); the time ratios export / COPY are reported, informational.
+of 海西州, a region filter as a user would set it) and at all 1.07M (xlsx: ~100k and 海东市's 235k).
+Each run is a child process of its own, which reports its wall time and its peak RSS (getrusage).
+Targets: the export's memory is flat, peak at 1M ≤ 1.2 × peak at 100k (most of either peak is
+Django itself: the COPY child's peak is that baseline); the time ratios export / COPY are reported, informational.
 
 The export is run without a job row (the shared database is not migrated for ExportJob), writing to
 a temporary file: the same code `export_run` calls."""
