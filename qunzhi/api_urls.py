@@ -5,6 +5,7 @@ from rest_framework.routers import DefaultRouter
 from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
 
 from apps.activities import api as activities
+from apps.exports import api as exports
 from apps.insights import api_evaluation as evaluation
 from apps.insights.api import MemberRollupView, PersonRecordView, ScorecardView
 from apps.members import api as members
@@ -52,6 +53,7 @@ router.register("training-sessions", talent.TrainingSessionViewSet, basename="tr
 router.register("attendances", talent.AttendanceViewSet, basename="attendance")
 router.register("rotations", talent.RotationViewSet, basename="rotation")
 router.register("experts", talent.ExpertViewSet, basename="expert")
+router.register("exports", exports.ExportJobViewSet, basename="export")
 router.register("expertise-fields", talent.ExpertiseFieldViewSet, basename="expertise-field")
 router.register("evaluation-schemes", evaluation.EvaluationSchemeViewSet, basename="evaluation-scheme")
 router.register("evaluation-indicators", evaluation.EvaluationIndicatorViewSet, basename="evaluation-indicator")

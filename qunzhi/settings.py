@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "apps.projects",
     "apps.talent",
     "apps.insights",
+    "apps.exports",
 ]
 
 MIDDLEWARE = [
@@ -239,6 +240,8 @@ SPECTACULAR_SETTINGS = {
         "RoomKindEnum": "apps.venues.models.RoomKind",
         "CenterKindEnum": "apps.resources.models.CenterKind",
         "FundKindEnum": "apps.resources.models.FundKind",
+        "ExportKindEnum": "apps.exports.models.ExportKind",
+        "ExportFormatEnum": "apps.exports.models.ExportFormat",
         "EntryKindEnum": "apps.resources.models.EntryKind",
         # …and a `status`.
         "ProjectStatusEnum": "apps.projects.models.ProjectStatus",

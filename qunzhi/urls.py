@@ -23,4 +23,5 @@ urlpatterns = [
     path("", include("apps.talent.urls")),
     path("", include("apps.insights.urls")),
     path("", include("apps.organizations.urls")),
+    path("", include("apps.exports.urls")),
 ]

@@ -8,5 +8,6 @@ urlpatterns = [
     path("bench/plain/", views.plain, name="bench-plain"),
     path("bench/drf/", views.TrivialView.as_view(), name="bench-drf"),
     path("bench/drf-auth/", views.AuthenticatedTrivialView.as_view(), name="bench-drf-auth"),
+    path("bench/insert/", views.TrivialInsertView.as_view(), name="bench-insert"),
     path("", include("qunzhi.urls")),
 ]

@@ -13,6 +13,7 @@ from django.http import Http404
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status
 from rest_framework.decorators import action
+from rest_framework.generics import get_object_or_404
 from rest_framework.response import Response
 
 from apps.activities import services
@@ -83,6 +84,13 @@ class ActivityViewSet(mixins.CreateModelMixin, ScopedReadOnlyViewSet):
         activity = services.activity_create(actor=self.request.user, participants=participants, **data)
         serializer.instance = self.get_queryset().get(pk=activity.pk)
 
+    def _activity_to_write(self):
+        """The activity in scope, without the list's filters and prefetches: a sign-up needs only the
+        row (the service locks it again), and under a rush of sign-ups those cost more than the write."""
+        activity = get_object_or_404(activity_list(user=self.request.user).select_related(None), pk=self.kwargs["pk"])
+        self.check_object_permissions(self.request, activity)
+        return activity
+
     @extend_schema(summary="发布活动", description="只有草稿可以发布；发布后开放报名。", request=None)
     @action(detail=True, methods=["post"])
     def publish(self, request, pk=None):
@@ -106,7 +114,7 @@ class ActivityViewSet(mixins.CreateModelMixin, ScopedReadOnlyViewSet):
     )
     @action(detail=True, methods=["post"])
     def register(self, request, pk=None):
-        activity = self.get_object()
+        activity = self._activity_to_write()
         body = RegisterSerializer(data=request.data, context=self.get_serializer_context())
         body.is_valid(raise_exception=True)
         registration = services.registration_create(
