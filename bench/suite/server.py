@@ -23,10 +23,15 @@ PYTHON = sys.executable
 GUNICORN = str(Path(PYTHON).with_name("gunicorn"))
 
 
+# As in production, Redis holds the cache (shared by the workers) and the task queue: a request that
+# starts a task only queues it. No worker consumes this database; it is emptied around each server.
+REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
+
+
 def environment(database_url: str, **extra: str) -> dict:
-    """What a production-like process gets: no DEBUG (no query log), no Redis (tasks eager)."""
+    """What a production-like process gets: no DEBUG (no query log), Redis for the cache and tasks."""
     env = dict(os.environ, DATABASE_URL=database_url, DEBUG="false", DJANGO_SETTINGS_MODULE="bench.suite.settings")
-    env.pop("REDIS_URL", None)
+    env["REDIS_URL"] = REDIS_URL
     env["PYTHONPATH"] = str(ROOT)
     env.update(extra)
     return env
@@ -47,6 +52,7 @@ def free_port() -> int:
 def gunicorn(database_url: str, workers: int = 2, **extra_env: str):
     """Serve the project (with the bench views) on a free port; yields the base URL."""
     port = free_port()
+    empty_redis()
     process = subprocess.Popen(
         [
             GUNICORN,
@@ -75,6 +81,14 @@ def gunicorn(database_url: str, workers: int = 2, **extra_env: str):
     finally:
         process.terminate()
         process.wait(timeout=30)
+        empty_redis()
+
+
+def empty_redis() -> None:
+    """Forget the tasks the requests queued and the entries they cached."""
+    import redis
+
+    redis.Redis.from_url(REDIS_URL).flushdb()
 
 
 class Client:
