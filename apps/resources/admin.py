@@ -307,9 +307,12 @@ class FundAdmin(ScopedAdminMixin, ServiceAdmin):
     def get_fields(self, request, obj=None):
         return (*FundForm._meta.fields, "closed_through") if obj is not None else FundForm._meta.fields
 
-    @admin.display(description="余额（元）")
+    def get_queryset(self, request):
+        return services.funds_with_balance(super().get_queryset(request))
+
+    @admin.display(description="余额（元）", ordering="balance")
     def balance(self, fund: Fund):
-        return services.fund_balance(fund)
+        return fund.balance.quantize(services.funds.CENT)
 
     def has_delete_permission(self, request, obj=None):
         return False  # a fund's ledger is its record
