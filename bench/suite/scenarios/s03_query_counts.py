@@ -94,7 +94,7 @@ def main() -> None:
             scenario.check(
                 url,
                 len(set(queries)) == 1,
-                " / ".join(f"{size} 条页 {r} 行 {q} 次查询" for size, r, q in zip(PAGE_SIZES, rows, queries)),
+                " / ".join(f"{size} 条页 {r} 行 {q} 次查询" for size, r, q in zip(PAGE_SIZES, rows, queries, strict=True)),
             )
         scenario.note(queries_per_page=counts)
 
