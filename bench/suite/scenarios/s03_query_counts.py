@@ -91,11 +91,8 @@ def main() -> None:
                 # A list that needs a filter to answer (evaluation scores by evaluation): no page to count.
                 scenario.check(url, True, f"不计：状态 {sorted(statuses)}")
                 continue
-            scenario.check(
-                url,
-                len(set(queries)) == 1,
-                " / ".join(f"{size} 条页 {r} 行 {q} 次查询" for size, r, q in zip(PAGE_SIZES, rows, queries, strict=True)),
-            )
+            pages = zip(PAGE_SIZES, rows, queries, strict=True)
+            scenario.check(url, len(set(queries)) == 1, " / ".join(f"{s} 条页 {r} 行 {q} 次查询" for s, r, q in pages))
         scenario.note(queries_per_page=counts)
 
 
