@@ -393,11 +393,12 @@ class VolunteerRecordAdmin(ScopedAdminMixin, ServiceAdmin):
     form = VolunteerCorrectionForm
     inlines = (VolunteerCorrectionInline,)
     list_display = ("person", "activity", "organization", "computed_hours", "hours")
+    # As for sign-ups: no distinct themes of the records, no date hierarchy over their activities.
     list_filter = (
-        ("activity__theme", admin.RelatedOnlyFieldListFilter),
+        ("activity__start", admin.DateFieldListFilter),
+        ("activity__theme", admin.RelatedFieldListFilter),
         ("organization__federation", admin.RelatedFieldListFilter),
     )
-    date_hierarchy = "activity__start"
     search_fields = ("person__name", "activity__title")
     list_select_related = ("person", "activity", "organization")
     readonly_fields = ("person", "activity", "organization", "computed_hours")
