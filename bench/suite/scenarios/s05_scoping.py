@@ -1,9 +1,10 @@
 """Scenario 5, the cost of scoping: the person and membership lists of the API as the county staff
 member of 城东区 (`scoped()`: the scope read, the OR of the model's region and organization paths, the
 django-guardian grants) against the very same rows fetched with no scoping at all: the same viewset,
-serializer and cursor page, as the superuser, its queryset filtered on the same paths by hand.
+serializer and cursor page for the same user, its queryset the platform's (unscoped) filtered on the
+same paths by hand.
 In-process through DRF (no HTTP), interleaved, on the 1,000,000-person database. Targets: ≤ 1.2×,
-and no query beyond the one that reads the user's scope."""
+and not one query more."""
 
 from __future__ import annotations
 
@@ -38,10 +39,10 @@ def main() -> None:
 
     from apps.members.api.viewsets import MembershipViewSet, PersonViewSet
     from apps.organizations.models import Region
-    from apps.organizations.scoping import forget_scope
+    from apps.organizations.scoping import PLATFORM, forget_scope
 
     users = get_user_model().objects
-    county, province = users.get(username=databases.COUNTY), users.get(username=databases.PROVINCE)
+    county = users.get(username=databases.COUNTY)
     region_path = Region.objects.get(code=databases.COUNTY_CODE).path
     factory = APIRequestFactory()
 
@@ -61,15 +62,16 @@ def main() -> None:
             select = viewset.selector
 
             class Unscoped(viewset):
-                # The superuser's rows (no scope), narrowed to the county's by hand.
+                # The platform's rows (no scope), narrowed to the county's by hand; the request is
+                # still the county's, so serializing (masked ID numbers) costs the same on both sides.
                 @staticmethod
                 def selector(*, user, select=select):
-                    rows = select(user=user)
+                    rows = select(user=PLATFORM)
                     return rows.filter(same_rows(rows.model, region_path))
 
             scoped_view = viewset.as_view({"get": "list"})
             unscoped_view = Unscoped.as_view({"get": "list"})
-            candidate, anchor = call(scoped_view, county, path), call(unscoped_view, province, path)
+            candidate, anchor = call(scoped_view, county, path), call(unscoped_view, county, path)
             ids = [row["id"] for row in candidate.data["results"]]
             scenario.check(
                 f"{label}：两边是同样的行",
@@ -79,15 +81,16 @@ def main() -> None:
             with CaptureQueriesContext(connection) as scoped_queries:
                 call(scoped_view, county, path)
             with CaptureQueriesContext(connection) as unscoped_queries:
-                call(unscoped_view, province, path)
+                call(unscoped_view, county, path)
+            # Both requests are the county's: both read its scope once (the permission checks need it).
             scope_reads = [q for q in scoped_queries.captured_queries if "organizations_roleassignment" in q["sql"]]
             scenario.check(
-                f"{label}：除读取范围的一次查询外没有多的查询",
-                len(scoped_queries) - len(scope_reads) == len(unscoped_queries) and len(scope_reads) <= 1,
+                f"{label}：范围限定不多一次查询",
+                len(scoped_queries) == len(unscoped_queries) and len(scope_reads) <= 1,
                 f"限定 {len(scoped_queries)} 次（其中读范围 {len(scope_reads)} 次），不限定 {len(unscoped_queries)} 次",
             )
             anchors, candidates = interleave(
-                lambda view=unscoped_view, path=path: timed(lambda: call(view, province, path)),
+                lambda view=unscoped_view, path=path: timed(lambda: call(view, county, path)),
                 lambda view=scoped_view, path=path: timed(lambda: call(view, county, path)),
                 rounds,
             )
