@@ -129,7 +129,11 @@ class Activity(SyncedModel):
                 condition=Q(signup_opens__lt=models.F("signup_closes")), name="activities_signup_window"
             ),
         ]
-        indexes = [models.Index(fields=["status", "start"], name="activities_status_start")]
+        indexes = [
+            models.Index(fields=["status", "start"], name="activities_status_start"),
+            # Lists walk newest first (-start, -id): a page is read off this index, not sorted.
+            models.Index(fields=["start", "id"], name="activities_start_id"),
+        ]
 
     def __str__(self) -> str:
         return self.title

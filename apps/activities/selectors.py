@@ -6,7 +6,8 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Avg, Count, Q, QuerySet, Sum
+from django.db.models import Avg, Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce
 
 from apps.activities.models import Activity, ActivityParticipant, Registration, RegistrationStatus, VolunteerRecord
 from apps.organizations.models import Federation
@@ -44,12 +45,22 @@ def activity_list(
         activities = activities.filter(start__lt=starts_before)
     if search:
         activities = activities.filter(title__contains=search)
-    return activities.annotate(
-        registered_count=Count(
-            "registrations",
-            filter=Q(registrations__status__in=[RegistrationStatus.REGISTERED, RegistrationStatus.ATTENDED]),
+    return with_registered_count(activities).order_by("-start", "-id")
+
+
+def with_registered_count(activities: QuerySet) -> QuerySet:
+    """`registered_count`: the places taken. A subquery per activity shown, not a join and GROUP BY
+    over every sign-up of every activity before the page is cut (seconds at a million people)."""
+    taken = (
+        Registration.objects.filter(
+            activity=OuterRef("pk"), status__in=[RegistrationStatus.REGISTERED, RegistrationStatus.ATTENDED]
         )
-    ).order_by("-start", "-id")
+        .order_by()
+        .values("activity")
+        .annotate(n=Count("id"))
+        .values("n")
+    )
+    return activities.annotate(registered_count=Coalesce(Subquery(taken, output_field=IntegerField()), 0))
 
 
 def registration_list(*, user, activity: Activity | int | None = None, status: str | None = None) -> QuerySet:

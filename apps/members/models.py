@@ -196,7 +196,11 @@ class CadrePost(SyncedModel):
                 name="members_post_ends_after_start",
             ),
         ]
-        indexes = [models.Index(fields=["organization", "end_date"], name="members_post_org_end")]
+        indexes = [
+            models.Index(fields=["organization", "end_date"], name="members_post_org_end"),
+            # The lists walk newest first (-start_date, -id) off this one.
+            models.Index(fields=["start_date", "id"], name="members_post_start_id"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.person.name} · {self.organization.name} {self.title}（{self.get_post_type_display()}）"

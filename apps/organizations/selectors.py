@@ -11,7 +11,8 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from apps.core.models import Deletion
@@ -132,11 +133,14 @@ ACTIVE_MEMBERS = Count("memberships", filter=Q(memberships__status="active"))
 def joint_branch_list(*, user) -> QuerySet:
     """Joint branches in scope, each branch with its active members counted (the coverage it brings)."""
     branches = Organization.objects.select_related("federation").annotate(members=ACTIVE_MEMBERS)
+    through = JointBranch.branches.through.objects.filter(jointbranch_id=OuterRef("pk"))
+    counted = through.order_by().values("jointbranch_id").annotate(n=Count("organization_id")).values("n")
     return (
         scoped(JointBranch.objects.all(), user)
         .select_related("host_unit__region")
         .prefetch_related(Prefetch("branches", queryset=branches.order_by("federation__sort_order")))
-        .annotate(branch_count=Count("branches", distinct=True))
+        # A subquery per joint branch shown, not a join and GROUP BY over all of them before the page.
+        .annotate(branch_count=Coalesce(Subquery(counted, output_field=IntegerField()), 0))
     )
 
 

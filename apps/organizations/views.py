@@ -8,13 +8,13 @@ simply absent, and its page answers 404.
 from __future__ import annotations
 
 from django import forms
-from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.cache import patch_vary_headers
 
 from apps.core.access import SIGNED_IN, signed_in  # noqa: F401 - SIGNED_IN re-exported for tests
+from apps.core.pagination import BoundedCountPaginator
 from apps.organizations import selectors
 from apps.organizations.models import (
     Federation,
@@ -128,7 +128,9 @@ def render_results(
 
 
 def paginate(request: HttpRequest, queryset) -> dict:
-    page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+    # Counted up to a bound, as in the admin: no COUNT(*) over a million people on every page;
+    # past it the page says "超过 10000" and search or filters narrow the list down.
+    page = BoundedCountPaginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
     return {"page": page, "page_numbers": list(page.paginator.get_elided_page_range(page.number))}
 
 

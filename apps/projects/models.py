@@ -336,6 +336,8 @@ class ServiceRecord(SyncedModel):
         indexes = [
             models.Index(fields=["project", "date"], name="projects_record_project_date"),
             models.Index(fields=["person", "date"], name="projects_record_person_date"),
+            # The lists walk newest first (-date, -id) off this one.
+            models.Index(fields=["date", "id"], name="projects_record_date_id"),
         ]
 
     def __str__(self) -> str:

@@ -8,7 +8,8 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Case, DecimalField, F, IntegerField, Sum, Value, When
+from django.db.models import Case, DecimalField, F, IntegerField, OuterRef, QuerySet, Subquery, Sum, Value, When
+from django.db.models.functions import Coalesce
 
 from apps.core.exceptions import ConflictError
 from apps.organizations.models import Organization
@@ -31,14 +32,24 @@ CANNOT_REVERSE_REVERSAL = "冲销分录不能再冲销。"
 CLOSE_BACKWARDS = "结账日期不能早于已结账日期 {date}。"
 
 
-def fund_balance(fund: Fund) -> Decimal:
-    """Σ of every entry's effect, in the database (one query whatever the ledger's length)."""
+def _signed_sum() -> Sum:
     sign = Case(When(kind=EntryKind.INCOME, then=Value(1)), default=Value(-1), output_field=IntegerField())
     reversal = Case(When(reverses__isnull=True, then=Value(1)), default=Value(-1), output_field=IntegerField())
-    total = fund.entries.aggregate(
-        balance=Sum(F("amount") * sign * reversal, output_field=DecimalField(max_digits=16, decimal_places=2))
-    )["balance"]
+    return Sum(F("amount") * sign * reversal, output_field=DecimalField(max_digits=16, decimal_places=2))
+
+
+def fund_balance(fund: Fund) -> Decimal:
+    """Σ of every entry's effect, in the database (one query whatever the ledger's length)."""
+    total = fund.entries.aggregate(balance=_signed_sum())["balance"]
     return (total or Decimal("0")).quantize(CENT)
+
+
+def funds_with_balance(funds: QuerySet[Fund]) -> QuerySet[Fund]:
+    """Each fund's balance as `fund_balance` gives it, in the same query as the funds (a list of
+    200 funds is one query, not 201)."""
+    per_fund = LedgerEntry.objects.filter(fund=OuterRef("pk")).values("fund").annotate(total=_signed_sum())
+    total = Subquery(per_fund.values("total"), output_field=DecimalField(max_digits=16, decimal_places=2))
+    return funds.annotate(balance=Coalesce(total, Value(Decimal("0"))))
 
 
 def _validate_date(fund: Fund, date: dt.date) -> None:
