@@ -251,8 +251,8 @@ class DutyShiftAdmin(ScopedAdminMixin, ServiceImportExportMixin, admin.ModelAdmi
 
     resource_classes = [DutyShiftResource]
     list_display = ("date", "weekday", "shift", "person", "organization", "center", "status")
-    list_filter = (CenterFilter, ("date", admin.DateFieldListFilter), "status", CenterRegionFilter)
-    # No date hierarchy: its list of years is a DISTINCT over every row (a full scan at province scale).
+    list_filter = (CenterFilter, "status", CenterRegionFilter)
+    date_hierarchy = "date"  # its periods found by index probes (apps.core.date_hierarchy)
     search_fields = ("person__name", "center__name")
     list_select_related = ("person", "center", "secondment__organization")
     ordering = ("date", "shift", "id")
@@ -393,8 +393,8 @@ class LedgerEntryAdmin(ScopedAdminMixin, ServiceImportExportMixin, ServiceAdmin)
         "reverses",
         "note",
     )
-    list_filter = ("kind", "category", "fund__year", ("date", admin.DateFieldListFilter))
-    # No date hierarchy: its list of years is a DISTINCT over every row (a full scan at province scale).
+    list_filter = ("kind", "category", "fund__year")
+    date_hierarchy = "date"  # its periods found by index probes (apps.core.date_hierarchy)
     search_fields = ("voucher_number", "note", "receiving_organization__name", "fund__name")
     list_select_related = ("fund", "category", "receiving_organization", "reverses")
     autocomplete_fields = ("fund", "receiving_organization")
