@@ -38,6 +38,41 @@ def person_list(
     return people
 
 
+# What a page of the people list shows, read as plain values: no ID-number decryption, no
+# region or employer rows, no model instances (bench scenario 2).
+PERSON_LIST_COLUMNS = (
+    "id",
+    "name",
+    "id_number_masked",
+    "gender",
+    "birth_date",
+    "ethnicity",
+    "phone",
+    "region_id",
+    "employer_id",
+    "disability_class",
+    "updated_at",
+)
+
+
+def person_list_values(people: QuerySet) -> QuerySet:
+    """`people` (person_list, filtered and ordered) as dicts of PERSON_LIST_COLUMNS, for a page."""
+    return people.select_related(None).prefetch_related(None).values(*PERSON_LIST_COLUMNS)
+
+
+def person_tag_codes(person_ids: list[int]) -> dict[int, list[str]]:
+    """Each person's identity-tag codes, in the tags' order: one query for a whole page."""
+    codes: dict[int, list[str]] = {}
+    links = (
+        Person.identity_tags.through.objects.filter(person_id__in=person_ids)
+        .order_by("identitytag__sort_order", "identitytag_id")
+        .values_list("person_id", "identitytag__code")
+    )
+    for person_id, code in links:
+        codes.setdefault(person_id, []).append(code)
+    return codes
+
+
 def membership_list(*, user, person: Person | int | None = None, federation: int | None = None) -> QuerySet:
     memberships = scoped(Membership.objects.all(), user).select_related(
         "person", "organization", "federation", "transferred_from"
