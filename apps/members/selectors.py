@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.contrib.postgres.expressions import ArraySubquery
+from django.db import connections
+from django.db.models import OuterRef, Prefetch, Q, QuerySet
 
 from apps.core.crypto import keyed_hash
 from apps.members import idnumbers
@@ -56,21 +58,31 @@ PERSON_LIST_COLUMNS = (
 
 
 def person_list_values(people: QuerySet) -> QuerySet:
-    """`people` (person_list, filtered and ordered) as dicts of PERSON_LIST_COLUMNS, for a page."""
-    return people.select_related(None).prefetch_related(None).values(*PERSON_LIST_COLUMNS)
+    """`people` (person_list, filtered and ordered) as dicts of PERSON_LIST_COLUMNS, for a page.
+
+    On PostgreSQL each row brings its tag codes along (`tag_codes`, an array subquery): the page
+    is one query. Elsewhere person_tag_codes reads them in a second one.
+    """
+    rows = people.select_related(None).prefetch_related(None)
+    if connections[rows.db].vendor == "postgresql":
+        rows = rows.annotate(tag_codes=ArraySubquery(_tag_links(person_id=OuterRef("pk")).values("identitytag__code")))
+        return rows.values(*PERSON_LIST_COLUMNS, "tag_codes")
+    return rows.values(*PERSON_LIST_COLUMNS)
 
 
-def person_tag_codes(person_ids: list[int]) -> dict[int, list[str]]:
-    """Each person's identity-tag codes, in the tags' order: one query for a whole page."""
+def person_tag_codes(rows: list[dict]) -> dict[int, list[str]]:
+    """Each listed person's identity-tag codes, in the tags' order (one query if the rows lack them)."""
+    if rows and "tag_codes" in rows[0]:
+        return {row["id"]: row["tag_codes"] for row in rows}
     codes: dict[int, list[str]] = {}
-    links = (
-        Person.identity_tags.through.objects.filter(person_id__in=person_ids)
-        .order_by("identitytag__sort_order", "identitytag_id")
-        .values_list("person_id", "identitytag__code")
-    )
+    links = _tag_links(person_id__in=[row["id"] for row in rows]).values_list("person_id", "identitytag__code")
     for person_id, code in links:
         codes.setdefault(person_id, []).append(code)
     return codes
+
+
+def _tag_links(**lookup) -> QuerySet:
+    return Person.identity_tags.through.objects.filter(**lookup).order_by("identitytag__sort_order", "identitytag_id")
 
 
 def membership_list(*, user, person: Person | int | None = None, federation: int | None = None) -> QuerySet:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.contrib.contenttypes.models import ContentType
 from django.db.models import BigIntegerField, Model, Q, QuerySet
 from django.db.models.functions import Cast
 from django.shortcuts import get_object_or_404
@@ -155,15 +156,20 @@ def _path_prefix_q(model: type[Model], lookup: str, paths: tuple[str, ...]) -> Q
 
 def _granted_q(model: type[Model], user) -> Q:
     """Rows granted to the user one by one through django-guardian (e.g. a venue's manager)."""
+    # A grant's content type is its permission's (guardian checks it on save); naming it by id,
+    # from Django's cache as guardian does, spares every scoped query two joins to plan.
     perm = {
+        "content_type": ContentType.objects.get_for_model(model, for_concrete_model=False),
         "permission__codename": f"view_{model._meta.model_name}",
-        "permission__content_type__app_label": model._meta.app_label,
-        "permission__content_type__model": model._meta.model_name,
     }
     users = UserObjectPermission.objects.filter(user=user, **perm)
-    groups = GroupObjectPermission.objects.filter(group__user=user, **perm)
+    groups = GroupObjectPermission.objects.filter(group_id__in=_user_group_ids(user), **perm)
     as_pk = Cast("object_pk", BigIntegerField())
     return Q(pk__in=users.values(pk=as_pk)) | Q(pk__in=groups.values(pk=as_pk))
+
+
+def _user_group_ids(user) -> QuerySet:
+    return user.groups.through.objects.filter(user_id=user.pk).values("group_id")
 
 
 def scope_q(model: type[Model], user) -> Q | None:
