@@ -135,23 +135,34 @@ def _prefix_q(model: type[Model], lookups: tuple[str, ...], paths: tuple[str, ..
 
 
 def _path_prefix_q(model: type[Model], lookup: str, paths: tuple[str, ...]) -> Q:
-    """`lookup` starts with one of `paths`, written as `fk IN (ids of the related rows in scope)`.
+    """`lookup` (`…__<fk>__path`) starts with one of `paths`, as `<fk> IN (ids of the rows in scope)`.
 
-    The same rows as joining along `lookup` and OR-ing the prefixes, but with the joins under an
-    OR PostgreSQL could only walk the whole table row by row (a county's page of people took
-    40 ms at a million rows, bench scenario 2); a list of ids is one hashed lookup per row.
-    Lookups through anything but a forward foreign key keep the join.
+    The same rows as joining to the tree and OR-ing the prefixes, one join fewer: under an OR
+    PostgreSQL could only walk the whole table joining row by row (a county's page of people took
+    40 ms at a million rows, bench scenario 2), whereas a short list of region or organization ids
+    is one hashed lookup per row. A lookup not ending in a forward foreign key keeps the join.
     """
-    head, _, rest = lookup.partition("__")
-    field = model._meta.get_field(head)
-    if rest and field.concrete and (field.many_to_one or field.one_to_one):
-        related = field.related_model
-        inner = related._base_manager.filter(_path_prefix_q(related, rest, paths))
-        return Q(**{f"{head}__in": inner.values(field.target_field.name)})
+    chain, _, last = lookup.rpartition("__")
+    field = _last_field(model, chain) if chain and last == "path" else None
+    if field is not None and field.concrete and (field.many_to_one or field.one_to_one):
+        in_scope = Q(pk__in=[])
+        for path in paths:
+            in_scope |= Q(path__startswith=path)
+        rows = field.related_model._base_manager.filter(in_scope)
+        return Q(**{f"{chain}__in": rows.values(field.target_field.name)})
     q = Q(pk__in=[])
     for path in paths:
         q |= Q(**{f"{lookup}__startswith": path})
     return q
+
+
+def _last_field(model: type[Model], chain: str):
+    field = None
+    for name in chain.split("__"):
+        if field is not None:
+            model = field.related_model
+        field = model._meta.get_field(name)
+    return field
 
 
 def _granted_q(model: type[Model], user) -> Q:

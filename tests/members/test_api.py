@@ -723,3 +723,10 @@ def test_without_postgresql_the_people_list_reads_the_tags_in_a_second_query(cou
 
     assert rows[0]["id"] == person.pk and rows[0]["identity_tags"] == ["worker", "volunteer"]
     assert len(queries) == 4
+
+
+def test_county_staff_list_the_people_living_or_working_in_their_county(county_staff, employer, chengzhong_person):
+    commuter = PersonFactory(region=region("630103"), employer=employer)
+    resident = PersonFactory(region=region(LEJIAWAN), employer=chengzhong_person.employer)
+
+    assert ids(bearer_client(county_staff).get(PEOPLE)) == {commuter.pk, resident.pk}
