@@ -191,11 +191,14 @@ STORAGES = {
 # REST API -------------------------------------------------------------------------------
 
 REST_FRAMEWORK = {
+    # simplejwt's JWTAuthentication and DRF's content negotiation, each remembering what cannot
+    # change between requests (bench scenario 1: they were most of an API request's floor).
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework_simplejwt.authentication.JWTAuthentication",
+        "apps.accounts.authentication.QunzhiJWTAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "apps.core.negotiation.RememberingContentNegotiation",
     "DEFAULT_PAGINATION_CLASS": "apps.core.pagination.SyncCursorPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": [
@@ -218,6 +221,7 @@ SIMPLE_JWT = {
     "ACCESS_TOKEN_LIFETIME": timedelta(minutes=env.int("JWT_ACCESS_MINUTES", default=30)),
     "REFRESH_TOKEN_LIFETIME": timedelta(days=env.int("JWT_REFRESH_DAYS", default=7)),
     "UPDATE_LAST_LOGIN": False,
+    "AUTH_TOKEN_CLASSES": ("apps.accounts.authentication.AccessToken",),
 }
 
 SPECTACULAR_SETTINGS = {

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.contrib.postgres.expressions import ArraySubquery
+from django.db import connections
+from django.db.models import OuterRef, Prefetch, Q, QuerySet
 
 from apps.core.crypto import keyed_hash
 from apps.members import idnumbers
@@ -36,6 +38,51 @@ def person_list(
         people = people.filter(identity_tags=identity_tag)
     # One active membership per federation and one row per tag: these joins never repeat a person.
     return people
+
+
+# What a page of the people list shows, read as plain values: no ID-number decryption, no
+# region or employer rows, no model instances (bench scenario 2).
+PERSON_LIST_COLUMNS = (
+    "id",
+    "name",
+    "id_number_masked",
+    "gender",
+    "birth_date",
+    "ethnicity",
+    "phone",
+    "region_id",
+    "employer_id",
+    "disability_class",
+    "updated_at",
+)
+
+
+def person_list_values(people: QuerySet) -> QuerySet:
+    """`people` (person_list, filtered and ordered) as dicts of PERSON_LIST_COLUMNS, for a page.
+
+    On PostgreSQL each row brings its tag codes along (`tag_codes`, an array subquery): the page
+    is one query. Elsewhere person_tag_codes reads them in a second one.
+    """
+    rows = people.select_related(None).prefetch_related(None)
+    if connections[rows.db].vendor == "postgresql":
+        rows = rows.annotate(tag_codes=ArraySubquery(_tag_links(person_id=OuterRef("pk")).values("identitytag__code")))
+        return rows.values(*PERSON_LIST_COLUMNS, "tag_codes")
+    return rows.values(*PERSON_LIST_COLUMNS)
+
+
+def person_tag_codes(rows: list[dict]) -> dict[int, list[str]]:
+    """Each listed person's identity-tag codes, in the tags' order (one query if the rows lack them)."""
+    if rows and "tag_codes" in rows[0]:
+        return {row["id"]: row["tag_codes"] for row in rows}
+    codes: dict[int, list[str]] = {}
+    links = _tag_links(person_id__in=[row["id"] for row in rows]).values_list("person_id", "identitytag__code")
+    for person_id, code in links:
+        codes.setdefault(person_id, []).append(code)
+    return codes
+
+
+def _tag_links(**lookup) -> QuerySet:
+    return Person.identity_tags.through.objects.filter(**lookup).order_by("identitytag__sort_order", "identitytag_id")
 
 
 def membership_list(*, user, person: Person | int | None = None, federation: int | None = None) -> QuerySet:

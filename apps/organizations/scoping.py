@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.contrib.contenttypes.models import ContentType
 from django.db.models import BigIntegerField, Model, Q, QuerySet
 from django.db.models.functions import Cast
 from django.shortcuts import get_object_or_404
@@ -125,25 +126,61 @@ def _lookups(value: str | tuple[str, ...] | None) -> tuple[str, ...]:
     return (value,) if isinstance(value, str) else tuple(value)
 
 
-def _prefix_q(lookups: tuple[str, ...], paths: tuple[str, ...]) -> Q:
+def _prefix_q(model: type[Model], lookups: tuple[str, ...], paths: tuple[str, ...]) -> Q:
     q = Q(pk__in=[])
-    for lookup in lookups:
-        for path in paths:
-            q |= Q(**{f"{lookup}__startswith": path})
+    if paths:
+        for lookup in lookups:
+            q |= _path_prefix_q(model, lookup, paths)
     return q
+
+
+def _path_prefix_q(model: type[Model], lookup: str, paths: tuple[str, ...]) -> Q:
+    """`lookup` (`…__<fk>__path`) starts with one of `paths`, as `<fk> IN (ids of the rows in scope)`.
+
+    The same rows as joining to the tree and OR-ing the prefixes, one join fewer: under an OR
+    PostgreSQL could only walk the whole table joining row by row (a county's page of people took
+    40 ms at a million rows, bench scenario 2), whereas a short list of region or organization ids
+    is one hashed lookup per row. A lookup not ending in a forward foreign key keeps the join.
+    """
+    chain, _, last = lookup.rpartition("__")
+    field = _last_field(model, chain) if chain and last == "path" else None
+    if field is not None and field.concrete and (field.many_to_one or field.one_to_one):
+        in_scope = Q(pk__in=[])
+        for path in paths:
+            in_scope |= Q(path__startswith=path)
+        rows = field.related_model._base_manager.filter(in_scope)
+        return Q(**{f"{chain}__in": rows.values(field.target_field.name)})
+    q = Q(pk__in=[])
+    for path in paths:
+        q |= Q(**{f"{lookup}__startswith": path})
+    return q
+
+
+def _last_field(model: type[Model], chain: str):
+    field = None
+    for name in chain.split("__"):
+        if field is not None:
+            model = field.related_model
+        field = model._meta.get_field(name)
+    return field
 
 
 def _granted_q(model: type[Model], user) -> Q:
     """Rows granted to the user one by one through django-guardian (e.g. a venue's manager)."""
+    # A grant's content type is its permission's (guardian checks it on save); naming it by id,
+    # from Django's cache as guardian does, spares every scoped query two joins to plan.
     perm = {
+        "content_type": ContentType.objects.get_for_model(model, for_concrete_model=False),
         "permission__codename": f"view_{model._meta.model_name}",
-        "permission__content_type__app_label": model._meta.app_label,
-        "permission__content_type__model": model._meta.model_name,
     }
     users = UserObjectPermission.objects.filter(user=user, **perm)
-    groups = GroupObjectPermission.objects.filter(group__user=user, **perm)
+    groups = GroupObjectPermission.objects.filter(group_id__in=_user_group_ids(user), **perm)
     as_pk = Cast("object_pk", BigIntegerField())
     return Q(pk__in=users.values(pk=as_pk)) | Q(pk__in=groups.values(pk=as_pk))
+
+
+def _user_group_ids(user) -> QuerySet:
+    return user.groups.through.objects.filter(user_id=user.pk).values("group_id")
 
 
 def scope_q(model: type[Model], user) -> Q | None:
@@ -155,14 +192,16 @@ def scope_q(model: type[Model], user) -> Q | None:
         return None
     widened = _outermost(set(scope.region_paths + scope.organization_region_paths))
     if not organization_lookups:
-        q = _prefix_q(region_lookups, widened)
+        q = _prefix_q(model, region_lookups, widened)
     else:
-        q = _prefix_q(region_lookups, scope.region_paths) | _prefix_q(organization_lookups, scope.organization_paths)
+        q = _prefix_q(model, region_lookups, scope.region_paths) | _prefix_q(
+            model, organization_lookups, scope.organization_paths
+        )
         # Rows of such models that name no organization (a region role, a host unit's
         # tombstone) are region-only data, which organization roles open too.
         for lookup in organization_lookups:
             no_organization = Q(**{f"{lookup}__isnull": True}) | Q(**{lookup: ""})
-            q |= no_organization & _prefix_q(region_lookups, scope.organization_region_paths)
+            q |= no_organization & _prefix_q(model, region_lookups, scope.organization_region_paths)
     if hasattr(model, "scope_always_visible"):
         q |= model.scope_always_visible()
     if hasattr(model, "scope_shared_q"):

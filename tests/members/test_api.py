@@ -4,11 +4,13 @@ ID-number checks, conflicts, history, scope, permissions, filters and cost."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
+from rest_framework.renderers import JSONRenderer
 from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import RefreshToken
 
@@ -650,9 +652,9 @@ def test_lists_cost_the_same_queries_for_10_and_100_rows(county_staff, employer)
     for resource, (count, _) in few.items():
         many, sql = _queries(client, f"/api/v1/{resource}/?page_size=200", 100)
         assert many == count, "\n".join(sql)
-    # The signed-in user, their scope, the page; and the tags for people.
+    # The signed-in user, their scope, the page (people bring their tags along).
     assert {resource: count for resource, (count, _) in few.items()} == {
-        "people": 4,
+        "people": 3,
         "memberships": 3,
         "cadre-posts": 3,
     }
@@ -664,3 +666,67 @@ def test_a_person_detail_costs_a_fixed_number_of_queries(county_staff, qinghai, 
     # Scope, the row, its tags, and the permission check for the full number (user and group perms).
     with django_assert_num_queries(5):
         assert client.get(f"{PEOPLE}{person.pk}/").status_code == 200
+
+
+def test_the_people_list_reads_exactly_what_the_person_serializer_shows(county_staff, employer):
+    """The list's read path (plain values) gives the JSON PersonSerializer gives, field for field."""
+    from apps.members.api.serializers import PersonSerializer
+
+    disabled_number = id_number(age=50, gender="male")
+    people = [
+        PersonFactory(employer=employer, identity_tags=[identity_tag("volunteer"), identity_tag("worker")]),
+        PersonFactory(name="卓玛", ethnicity="藏族", phone="13800000000", region=region(LEJIAWAN)),
+        PersonFactory(
+            id_number=disabled_number,
+            identity_tags=[identity_tag("disabled")],
+            disability_certificate_number=f"{disabled_number}42",
+        ),
+    ]
+
+    listed = {row["id"]: row for row in bearer_client(county_staff).get(PEOPLE).json()["results"]}
+
+    assert set(listed) == {person.pk for person in people}
+    for person in people:
+        expected = json.loads(JSONRenderer().render(PersonSerializer(Person.objects.get(pk=person.pk)).data))
+        assert list(listed[person.pk].items()) == list(expected.items())
+    assert listed[people[2].pk]["disability_certificate_masked"] == f"{idnumbers.mask(disabled_number)}42"
+    assert listed[people[0].pk]["identity_tags"] == ["worker", "volunteer"]
+
+
+def test_the_people_list_pages_by_cursor_in_every_order(county_staff, qinghai):
+    people = [PersonFactory(name=f"人员{number:02d}") for number in range(7)]
+    client = bearer_client(county_staff)
+
+    for ordering, expected in (
+        (None, sorted((p.pk for p in people), reverse=True)),
+        ("name", [p.pk for p in people]),
+        ("-updated_at", [p.pk for p in sorted(people, key=lambda p: (p.updated_at, p.pk), reverse=True)]),
+    ):
+        seen, url = [], f"{PEOPLE}?page_size=3" + (f"&ordering={ordering}" if ordering else "")
+        while url:
+            body = client.get(url).json()
+            seen += [row["id"] for row in body["results"]]
+            url = body["next"]
+        assert seen == expected, ordering
+
+
+def test_without_postgresql_the_people_list_reads_the_tags_in_a_second_query(county_staff, qinghai, monkeypatch):
+    from django.db import connections
+
+    person = PersonFactory(identity_tags=[identity_tag("volunteer"), identity_tag("worker")])
+    client = bearer_client(county_staff)
+    client.get(PEOPLE)
+    monkeypatch.setattr(connections["default"], "vendor", "sqlite")
+
+    with CaptureQueriesContext(connection) as queries:
+        rows = client.get(PEOPLE).json()["results"]
+
+    assert rows[0]["id"] == person.pk and rows[0]["identity_tags"] == ["worker", "volunteer"]
+    assert len(queries) == 4
+
+
+def test_county_staff_list_the_people_living_or_working_in_their_county(county_staff, employer, chengzhong_person):
+    commuter = PersonFactory(region=region("630103"), employer=employer)
+    resident = PersonFactory(region=region(LEJIAWAN), employer=chengzhong_person.employer)
+
+    assert ids(bearer_client(county_staff).get(PEOPLE)) == {commuter.pk, resident.pk}

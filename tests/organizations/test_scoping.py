@@ -70,3 +70,17 @@ def test_a_liaison_learns_of_deleted_host_units_in_their_region_but_not_of_other
     organization_delete(organization=women_township)
     visible = set(scoped(Deletion.objects.all(), liaison).values_list("model", flat=True))
     assert visible == {"host-units"}
+
+
+def test_a_grant_to_one_of_the_users_groups_opens_the_row_to_its_members_only(
+    county_staff, other_county_staff, qinghai
+):
+    from django.contrib.auth.models import Group
+
+    elsewhere = HostUnitFactory(region=region("630104"))
+    group = Group.objects.create(name="某单位管理员")
+    county_staff.groups.add(group)
+    assign_perm("organizations.view_hostunit", group, elsewhere)
+
+    assert elsewhere in scoped(HostUnit.objects.all(), county_staff)
+    assert elsewhere not in scoped(HostUnit.objects.all(), other_county_staff)

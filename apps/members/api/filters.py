@@ -7,6 +7,7 @@ from django.utils import timezone
 from django_filters import rest_framework as filters
 
 from apps.core.api import (
+    QuietFilterSet,
     scoped_choices,
 )
 from apps.core.crypto import keyed_hash
@@ -28,7 +29,7 @@ def _in_region_subtree(queryset: QuerySet, name: str, value) -> QuerySet:
     return queryset.filter(region__path__startswith=value.path)
 
 
-class PersonFilter(filters.FilterSet):
+class PersonFilter(QuietFilterSet):
     id_number = filters.CharFilter(method="filter_id_number", label="身份证号（精确匹配，全角、小写 x、空格均可）")
     region = filters.ModelChoiceFilter(
         queryset=scoped_choices(region_list), method=_in_region_subtree, label="居住地区划 ID（含全部下级区划）"

@@ -138,6 +138,40 @@ class PersonSerializer(serializers.ModelSerializer):
         return person.disability_certificate_masked
 
 
+_BIRTH_DATE = serializers.DateField()
+_UPDATED_AT = serializers.DateTimeField()
+
+
+def person_list_data(rows: list[dict], tag_codes: dict[int, list[str]]) -> list[dict]:
+    """`PersonSerializer(page, many=True).data` of a page read as plain values (selectors.person_list_values).
+
+    The same keys in the same order with the same values, dates formatted by DRF's own fields,
+    at a fraction of the cost of a ModelSerializer walking model instances field by field
+    (bench scenario 2). A new field of PersonSerializer must be added here too: a test compares both.
+    """
+    birth_date, updated_at = _BIRTH_DATE.to_representation, _UPDATED_AT.to_representation
+    return [
+        {
+            "id": row["id"],
+            "name": row["name"],
+            "id_number_masked": row["id_number_masked"],
+            "gender": row["gender"],
+            "birth_date": birth_date(row["birth_date"]),
+            "ethnicity": row["ethnicity"],
+            "phone": row["phone"],
+            "region": row["region_id"],
+            "employer": row["employer_id"],
+            "identity_tags": tag_codes.get(row["id"], []),
+            # Person.disability_certificate_masked, from the two columns it reads.
+            "disability_certificate_masked": (
+                f"{row['id_number_masked']}{row['disability_class']}" if row["disability_class"] else ""
+            ),
+            "updated_at": updated_at(row["updated_at"]),
+        }
+        for row in rows
+    ]
+
+
 class PersonWrittenSerializer(PersonSerializer):
     """A registration or a change, answered with the person and what enrollment did."""
 

@@ -39,11 +39,18 @@ from apps.members.api.serializers import (
     PersonSerializer,
     PersonUpdateSerializer,
     PersonWrittenSerializer,
+    person_list_data,
 )
 from apps.members.models import (
     Person,
 )
-from apps.members.selectors import cadre_post_list, membership_list, person_list
+from apps.members.selectors import (
+    cadre_post_list,
+    membership_list,
+    person_list,
+    person_list_values,
+    person_tag_codes,
+)
 
 
 @extend_schema_view(
@@ -85,6 +92,13 @@ class PersonViewSet(ServiceModelViewSet):
         if self.action == "enroll":
             return EnrollmentSerializer
         return PersonSerializer
+
+    def list(self, request, *args, **kwargs):
+        # The same rows, filters, cursor pages and JSON as ListModelMixin with PersonSerializer,
+        # read as plain values: no model instances, the tags in the page's own query (bench scenario 2).
+        rows = self.paginate_queryset(person_list_values(self.filter_queryset(self.get_queryset())))
+        data = person_list_data(rows, person_tag_codes(rows))
+        return self.get_paginated_response(data)
 
     def perform_create(self, serializer) -> None:
         person, enrollment = services.person_register(actor=self.request.user, **serializer.validated_data)
