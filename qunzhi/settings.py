@@ -194,7 +194,7 @@ REST_FRAMEWORK = {
     # simplejwt's JWTAuthentication and DRF's content negotiation, each remembering what cannot
     # change between requests (bench scenario 1: they were most of an API request's floor).
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "apps.accounts.authentication.QunzhiJWTAuthentication",
+        "rest_framework_simplejwt.authentication.JWTAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
