@@ -22,9 +22,11 @@ then fails as a whole with IMPORT_CONFLICT (409) and writes nothing.
 
 from __future__ import annotations
 
+import bisect
 import csv
 import datetime as dt
 import io
+import re
 import zipfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -42,14 +44,14 @@ from apps.members import idnumbers
 from apps.members.eligibility import PersonFacts, rule_failure
 from apps.members.models import IdentityTag, Membership, MembershipSource, MembershipStatus, Person
 from apps.members.services import import_cells as cells
-from apps.members.services.enrollment import _employer_units, _residence_units, _rules_by_federation
+from apps.members.services.enrollment import _ancestor_paths, _rules_by_federation
 from apps.members.services.people import (
     BIRTH_DATE_MISMATCH,
     CERTIFICATE_FORMAT,
     CERTIFICATE_MISMATCH,
     CERTIFICATE_REQUIRED,
 )
-from apps.organizations.models import Federation, HostUnit, Region
+from apps.organizations.models import Federation, HostUnit, Organization, Region
 from apps.organizations.resources.base import COLUMN_REQUIRED, ID, ID_INVALID, REGION_NOT_FOUND, CellError, cell_text
 from apps.organizations.scoping import scoped
 from apps.organizations.services import credit_code_normalize
@@ -73,6 +75,8 @@ MAX_ROWS = 300_000
 #: Rows read, checked and looked up together (one hash query per chunk).
 CHUNK = 5_000
 _REQUIRED_COLUMNS = (cells.NAME, cells.ID_NUMBER, cells.REGION_CODE)
+_NAME_LENGTH = Person._meta.get_field("name").max_length
+_PHONE_LENGTH = Person._meta.get_field("phone").max_length
 
 
 @dataclass
@@ -110,6 +114,7 @@ class _Row:
     employer: HostUnit | None
     tag_ids: tuple[int, ...]
     disability_class: str
+    id_number_hash: str
 
     @property
     def masked(self) -> str:
@@ -254,13 +259,13 @@ def _check_row(number: int, row: dict[str, Any], lookups: _Lookups, today: dt.da
     name = cell_text(row.get(cells.NAME))
     if not name:
         errors[cells.NAME] = NAME_REQUIRED
-    _check_length(errors, cells.NAME, name, Person._meta.get_field("name").max_length)
-    number_ = _read(errors, cells.ID_NUMBER, lambda value: cells.read_id_number(value), row.get(cells.ID_NUMBER))
+    _check_length(errors, cells.NAME, name, _NAME_LENGTH)
+    number_ = _read(errors, cells.ID_NUMBER, cells.read_id_number, row.get(cells.ID_NUMBER), today)
     gender = _read(errors, cells.GENDER, cells.read_gender, row.get(cells.GENDER))
     birth_date = _read(errors, cells.BIRTH_DATE, cells.read_birth_date, row.get(cells.BIRTH_DATE))
     ethnicity = _read(errors, cells.ETHNICITY, cells.read_ethnicity, row.get(cells.ETHNICITY))
     phone = cell_text(row.get(cells.PHONE))
-    _check_length(errors, cells.PHONE, phone, Person._meta.get_field("phone").max_length)
+    _check_length(errors, cells.PHONE, phone, _PHONE_LENGTH)
     code = cell_text(row.get(cells.REGION_CODE))
     region = lookups.regions.get(code) if code else None
     if not code:
@@ -301,6 +306,7 @@ def _check_row(number: int, row: dict[str, Any], lookups: _Lookups, today: dt.da
             employer=employer,
             tag_ids=tuple(dict.fromkeys(tag.pk for tag in tags)),
             disability_class=disability_class,
+            id_number_hash=keyed_hash(number_.value),
         ),
         {},
     )
@@ -359,15 +365,22 @@ def _check_file(actor, table: Iterator[list[Any]], result: BulkImportResult, tod
             elif person is not None:
                 checked.append(person)
         # Registered numbers (anywhere, as person_register refuses them all) are skipped.
-        hashes = {keyed_hash(person.id_number): person for person in checked}
-        registered = set(
-            Person.objects.filter(id_number_hash__in=list(hashes)).values_list("id_number_hash", flat=True)
-        )
+        hashes = {person.id_number_hash: person for person in checked}
+        registered = _registered(list(hashes))
         result.skipped += len(registered)
         accepted.extend(person for digest, person in hashes.items() if digest not in registered)
     if result.rows == 0:
         result.file_errors.append(EMPTY_FILE)
     return accepted
+
+
+def _registered(hashes: list[str]) -> set[str]:
+    """Which of these keyed hashes are registered: one query (an array, not thousands of parameters)."""
+    if connection.vendor != "postgresql":
+        return set(Person.objects.filter(id_number_hash__in=hashes).values_list("id_number_hash", flat=True))
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT id_number_hash FROM {Person._meta.db_table} WHERE id_number_hash = ANY(%s)", [hashes])
+        return {row[0] for row in cursor.fetchall()}
 
 
 # Enrollment ---------------------------------------------------------------------------------
@@ -387,20 +400,48 @@ class _Enrollment:
         self.employer_units: dict[int | None, dict] = {None: {}}
         self.residence_units: dict[int, dict] = {}
         self.answers: dict[tuple, list[tuple[int, int, str]]] = {}
+        # Ages matter only as the side of each rule's limits they fall on: people between the
+        # same two limits get the same answer, so the answer is keyed by that band, not the age.
+        limits = {age for rules in self.rules.values() for rule in rules for age in (rule.min_age, rule.max_age)}
+        self.age_limits = sorted(limits - {None})
+
+    def load_units(self, people: list[_Row]) -> None:
+        """The units person_enroll would find, for every employer and residence at once (two queries).
+
+        As enrollment's _employer_units: each federation's first unit (by path) inside the
+        employer. As _residence_units: each federation's unit nearest the residence, walking up
+        the region's ancestors, the first by path on one level.
+        """
+        employer_ids = {person.employer.pk for person in people if person.employer is not None}
+        self.employer_units.update({pk: {} for pk in employer_ids})
+        units = Organization.objects.filter(host_unit_id__in=employer_ids).order_by("path")
+        for pk, host_unit_id, federation_id in units.values_list("pk", "host_unit_id", "federation_id"):
+            self.employer_units[host_unit_id].setdefault(federation_id, pk)
+        regions = {person.region.pk: person.region for person in people}
+        ancestors = {pk: _ancestor_paths(region.path, Region.steplen) for pk, region in regions.items()}
+        at_path: dict[str, list[tuple[int, int]]] = {}
+        units = Organization.objects.filter(
+            region__path__in={path for paths in ancestors.values() for path in paths}, host_unit__isnull=True
+        ).order_by("path")
+        for pk, federation_id, region_path in units.values_list("pk", "federation_id", "region__path"):
+            at_path.setdefault(region_path, []).append((federation_id, pk))
+        for region_pk, paths in ancestors.items():
+            nearest: dict[int, int] = {}
+            for path in reversed(paths):  # the residence first, then each level up
+                for federation_id, pk in at_path.get(path, ()):
+                    nearest.setdefault(federation_id, pk)
+            self.residence_units[region_pk] = nearest
 
     def memberships(self, person: _Row) -> list[tuple[int, int, str]]:
         """(organization id, federation id, note) of every membership the person gets."""
         today, birth = self.today, person.birth_date
         age = today.year - birth.year - ((today.month, today.day) < (birth.month, birth.day))
         employer_id = person.employer.pk if person.employer else None
-        key = (age, person.gender, person.tag_ids, person.region.pk, bool(person.disability_class), employer_id)
+        band = bisect.bisect_right(self.age_limits, age)
+        key = (band, person.gender, person.tag_ids, person.region.pk, bool(person.disability_class), employer_id)
         if key in self.answers:
             return self.answers[key]
-        if employer_id not in self.employer_units:
-            self.employer_units[employer_id] = _employer_units(Person(employer_id=employer_id))
         employer_units = self.employer_units[employer_id]
-        if person.region.pk not in self.residence_units:
-            self.residence_units[person.region.pk] = _residence_units(Person(region=person.region))
         residence_units = self.residence_units[person.region.pk]
         facts = PersonFacts(
             age=age,
@@ -422,7 +463,7 @@ class _Enrollment:
             if unit is None and not matched.requires_employer_branch:
                 unit = residence_units.get(federation.pk)
             if unit is not None:
-                answer.append((unit.pk, federation.pk, f"规则：{matched.name}"))
+                answer.append((unit, federation.pk, f"规则：{matched.name}"))
         self.answers[key] = answer
         return answer
 
@@ -430,40 +471,56 @@ class _Enrollment:
 # Writing ------------------------------------------------------------------------------------
 
 
-def _copy_text(value: Any) -> str:
-    if value is None:
-        return "\\N"
-    text = value.isoformat() if isinstance(value, dt.date | dt.datetime) else str(value)
-    return text.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+_COPY_UNESCAPES = {"\\": "\\", "t": "\t", "n": "\n", "r": "\r"}
+_COPY_ESCAPED = re.compile(r"\\(.)")
 
 
-def _insert(model, columns: tuple[str, ...], rows: Iterable[tuple]) -> None:
-    """COPY on PostgreSQL, in batches that keep the buffer small; a plain insert elsewhere."""
+def _text(value: str) -> str:
+    """Free text (a name, a phone number) as a COPY field; the other fields cannot hold these characters."""
+    if "\\" in value or "\t" in value or "\n" in value or "\r" in value:
+        return value.translate(_COPY_ESCAPES)
+    return value
+
+
+class _Lines(io.TextIOBase):
+    """The lines a generator yields, read by COPY as they are made: the server inserts one batch
+    while Python formats the next (two cores at work, and no whole table held in memory)."""
+
+    def __init__(self, lines: Iterable[str]):
+        self._lines = iter(lines)
+
+    def read(self, size: int = -1) -> str:
+        parts, length = [], 0
+        for line in self._lines:
+            parts.append(line)
+            length += len(line)
+            if 0 < size <= length:
+                break
+        return "".join(parts)
+
+
+def _insert(model, columns: tuple[str, ...], lines: Iterable[str]) -> None:
+    """Lines in COPY's text format into the model's table: COPY on PostgreSQL, INSERT elsewhere."""
     table = model._meta.db_table
-    if connection.vendor != "postgresql":
-        with connection.cursor() as cursor:
-            marks = ", ".join(["%s"] * len(columns))
-            cursor.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", list(rows))
-        return
-    statement = f"COPY {table} ({', '.join(columns)}) FROM STDIN"
-    buffer = io.StringIO()
-    count = 0
     with connection.cursor() as cursor:
-        for row in rows:
-            buffer.write("\t".join(_copy_text(value) for value in row))
-            buffer.write("\n")
-            count += 1
-            if count % 20_000 == 0:
-                _copy(cursor, statement, buffer)
-                buffer = io.StringIO()
-        if buffer.tell():
-            _copy(cursor, statement, buffer)
+        if connection.vendor == "postgresql":
+            with connection.wrap_database_errors:  # psycopg2's errors as Django's (IntegrityError …)
+                cursor.cursor.copy_expert(f"COPY {table} ({', '.join(columns)}) FROM STDIN", _Lines(lines), 1 << 16)
+            return
+        marks = ", ".join(["%s"] * len(columns))
+        cursor.executemany(
+            f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", [_copy_values(line) for line in lines]
+        )
 
 
-def _copy(cursor, statement: str, buffer: io.StringIO) -> None:
-    buffer.seek(0)
-    with connection.wrap_database_errors:  # psycopg2's errors as Django's (IntegrityError …)
-        cursor.cursor.copy_expert(statement, buffer)
+def _copy_values(line: str) -> list[str | None]:
+    def value(field: str) -> str | None:
+        if field == "\\N":
+            return None
+        return _COPY_ESCAPED.sub(lambda match: _COPY_UNESCAPES[match.group(1)], field)
+
+    return [value(field) for field in line.rstrip("\n").split("\t")]
 
 
 def _reserve_ids(model, count: int) -> list[int]:
@@ -473,119 +530,110 @@ def _reserve_ids(model, count: int) -> list[int]:
         start = (model.objects.order_by("-pk").values_list("pk", flat=True).first() or 0) + 1
         return list(range(start, start + count))
     with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
-            [model._meta.db_table, count],
-        )
-        return [row[0] for row in cursor.fetchall()]
+        # The sequence named once: pg_get_serial_sequence() per row would cost more than the ids.
+        cursor.execute("SELECT pg_get_serial_sequence(%s, 'id')", [model._meta.db_table])
+        sequence = cursor.fetchone()[0]
+        cursor.execute("SELECT array_agg(nextval(%s::regclass)) FROM generate_series(1, %s)", [sequence, count])
+        return cursor.fetchone()[0]
+
+
+_PERSON_COLUMNS = (
+    "id",
+    "name",
+    "id_number",
+    "id_number_hash",
+    "id_number_masked",
+    "gender",
+    "birth_date",
+    "ethnicity",
+    "phone",
+    "region_id",
+    "employer_id",
+    "disability_class",
+    "created_at",
+    "updated_at",
+)
+_MEMBERSHIP_COLUMNS = (
+    "person_id",
+    "organization_id",
+    "federation_id",
+    "status",
+    "joined_on",
+    "ended_on",
+    "source",
+    "note",
+    "transferred_from_id",
+    "created_at",
+    "updated_at",
+)
+_LOG_COLUMNS = (
+    "action_time",
+    "user_id",
+    "content_type_id",
+    "object_id",
+    "object_repr",
+    "action_flag",
+    "change_message",
+)
 
 
 def _write(actor, people: list[_Row], today: dt.date, result: BulkImportResult) -> None:
-    now = timezone.now()
+    now = timezone.now().isoformat()
     fernet = _fernet()
     ids = _reserve_ids(Person, len(people))
     enrollment = _Enrollment(today)
+    enrollment.load_units(people)
 
-    def person_rows():
+    def person_lines():
         for pk, person in zip(ids, people, strict=True):
+            cipher = fernet.encrypt(person.id_number.encode()).decode()
+            employer = person.employer.pk if person.employer is not None else "\\N"
             yield (
-                pk,
-                person.name,
-                fernet.encrypt(person.id_number.encode()).decode(),
-                keyed_hash(person.id_number),
-                person.masked,
-                person.gender,
-                person.birth_date,
-                person.ethnicity,
-                person.phone,
-                person.region.pk,
-                person.employer.pk if person.employer else None,
-                person.disability_class,
-                now,
-                now,
+                f"{pk}\t{_text(person.name)}\t{cipher}\t{person.id_number_hash}\t{person.masked}\t"
+                f"{person.gender}\t{person.birth_date.isoformat()}\t{person.ethnicity}\t{_text(person.phone)}\t"
+                f"{person.region.pk}\t{employer}\t{person.disability_class}\t{now}\t{now}\n"
             )
 
-    person_columns = (
-        "id",
-        "name",
-        "id_number",
-        "id_number_hash",
-        "id_number_masked",
-        "gender",
-        "birth_date",
-        "ethnicity",
-        "phone",
-        "region_id",
-        "employer_id",
-        "disability_class",
-        "created_at",
-        "updated_at",
-    )
     try:
         with transaction.atomic():
-            _insert(Person, person_columns, person_rows())
+            _insert(Person, _PERSON_COLUMNS, person_lines())
     except IntegrityError as exc:
         # Registered by someone else after the file was checked: the unique hash refused it.
-        taken = set(
-            Person.objects.filter(id_number_hash__in=[keyed_hash(p.id_number) for p in people]).values_list(
-                "id_number_hash", flat=True
-            )
-        )
-        rows = [str(p.number) for p in people if keyed_hash(p.id_number) in taken][:5] or ["?"]
+        taken = _registered([person.id_number_hash for person in people])
+        rows = [str(p.number) for p in people if p.id_number_hash in taken][:5] or ["?"]
         raise ConflictError(IMPORT_CONFLICT.format(rows="、".join(rows))) from exc
 
-    links = Person.identity_tags.through
     _insert(
-        links,
+        Person.identity_tags.through,
         ("person_id", "identitytag_id"),
-        ((pk, tag_id) for pk, person in zip(ids, people, strict=True) for tag_id in person.tag_ids),
+        (f"{pk}\t{tag_id}\n" for pk, person in zip(ids, people, strict=True) for tag_id in person.tag_ids),
     )
 
-    def membership_rows():
+    # Everything after the person's id is the same for everyone who gets the same membership.
+    tails: dict[tuple[int, int, str], str] = {}
+
+    def membership_lines():
         for pk, person in zip(ids, people, strict=True):
-            for organization_id, federation_id, note in enrollment.memberships(person):
+            for membership in enrollment.memberships(person):
+                tail = tails.get(membership)
+                if tail is None:
+                    organization_id, federation_id, note = membership
+                    tail = tails[membership] = (
+                        f"\t{organization_id}\t{federation_id}\t{MembershipStatus.ACTIVE.value}\t{today.isoformat()}"
+                        f"\t\\N\t{MembershipSource.IMPORT.value}\t{_text(note)}\t\\N\t{now}\t{now}\n"
+                    )
                 result.memberships += 1
-                yield (
-                    pk,
-                    organization_id,
-                    federation_id,
-                    MembershipStatus.ACTIVE.value,
-                    today,
-                    None,
-                    MembershipSource.IMPORT.value,
-                    note,
-                    None,
-                    now,
-                    now,
-                )
+                yield f"{pk}{tail}"
 
-    _insert(
-        Membership,
-        (
-            "person_id",
-            "organization_id",
-            "federation_id",
-            "status",
-            "joined_on",
-            "ended_on",
-            "source",
-            "note",
-            "transferred_from_id",
-            "created_at",
-            "updated_at",
-        ),
-        membership_rows(),
-    )
+    _insert(Membership, _MEMBERSHIP_COLUMNS, membership_lines())
     if actor is not None and actor.pk is not None:
         # What the admin's row-by-row import logs: an addition per person, shown masked.
-        content_type = ContentType.objects.get_for_model(Person).pk
+        head = f"{now}\t{actor.pk}\t{ContentType.objects.get_for_model(Person).pk}\t"
+        tail = f"\t{ADDITION}\t{LOG_MESSAGE}\n"
         _insert(
             LogEntry,
-            ("action_time", "user_id", "content_type_id", "object_id", "object_repr", "action_flag", "change_message"),
-            (
-                (now, actor.pk, content_type, str(pk), f"{p.name}（{p.masked}）", ADDITION, LOG_MESSAGE)
-                for pk, p in zip(ids, people, strict=True)
-            ),
+            _LOG_COLUMNS,
+            (f"{head}{pk}\t{_text(p.name)}（{p.masked}）{tail}" for pk, p in zip(ids, people, strict=True)),
         )
     result.created = len(people)
 

@@ -43,12 +43,12 @@ TAG_SEPARATORS = re.compile(r"[、,，;；/\s]+")
 _DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y%m%d", "%Y年%m月%d日")
 
 
-def read_id_number(value: Any) -> idnumbers.IdNumber:
+def read_id_number(value: Any, today: dt.date | None = None) -> idnumbers.IdNumber:
     text = cell_text(value)
     if "*" in text:
         raise CellError(ID_NUMBER_MASKED)
     try:
-        return idnumbers.parse(text)
+        return idnumbers.parse(text, today=today)
     except ValidationError as exc:
         raise CellError(exc.messages[0]) from None
 
