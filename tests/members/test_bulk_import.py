@@ -163,6 +163,17 @@ def test_every_bad_row_is_reported_by_column_and_nothing_is_written(county_staff
     assert shown[7] == idnumbers.mask(rows[6][1]) and shown[300] == "630***********1234"
 
 
+def test_a_bad_row_after_chunks_already_written_undoes_them(county_staff, area, monkeypatch):
+    monkeypatch.setattr(bulk_import, "CHUNK", 2)
+    rows = [*good_rows(area), ["", id_number(), "", "", "630102", "", "", "", ""]]
+
+    result = bulk(county_staff, rows)
+
+    assert {row.number: row.errors for row in result.bad_rows} == {4: {"姓名": tree.NAME_REQUIRED}}
+    assert (result.created, result.memberships) == (0, 0)
+    assert not Person.objects.exists() and not Membership.objects.exists() and not LogEntry.objects.exists()
+
+
 def test_a_gender_and_birth_date_contradicting_the_number_are_reported(county_staff, area):
     headers = [*HEADERS, "性别", "出生日期"]
     woman = id_number(age=30, gender="female")
@@ -196,21 +207,23 @@ def test_an_oversize_file_is_refused_before_it_is_read(county_staff, area, monke
 
 def test_a_number_registered_meanwhile_fails_the_whole_import_with_a_conflict(county_staff, area, monkeypatch):
     rows = good_rows(area)
-    check_file = bulk_import._check_file
+    services.person_register(actor=county_staff, name="抢先登记", id_number=rows[2][1], region=region("630102"))
+    registered = bulk_import._registered
+    checks = []
 
-    def check_then_someone_registers(*args, **kwargs):
-        people = check_file(*args, **kwargs)
-        services.person_register(actor=county_staff, name="抢先登记", id_number=rows[2][1], region=region("630102"))
-        return people
+    def registered_after_the_check(hashes):
+        # The other registration commits just after the file's numbers were looked up.
+        checks.append(hashes)
+        return set() if len(checks) == 1 else registered(hashes)
 
-    monkeypatch.setattr(bulk_import, "_check_file", check_then_someone_registers)
+    monkeypatch.setattr(bulk_import, "_registered", registered_after_the_check)
 
     with pytest.raises(ConflictError) as conflict:
         bulk(county_staff, rows)
 
     assert conflict.value.message == bulk_import.IMPORT_CONFLICT.format(rows="3")
     assert list(Person.objects.values_list("name", flat=True)) == ["抢先登记"]
-    assert not LogEntry.objects.exists()
+    assert not Membership.objects.exclude(person__name="抢先登记").exists() and not LogEntry.objects.exists()
 
 
 # The admin page ------------------------------------------------------------------------------

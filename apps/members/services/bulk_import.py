@@ -14,7 +14,8 @@ county's 100,000 people take 20 minutes. Here the same rules run over plain data
 - otherwise, in one transaction: the people (encrypted number, keyed hash, masked number),
   their identities, the memberships joint enrollment gives them (eligibility.rule_failure
   on the same facts person_enroll gathers, source "批量导入") and one admin log entry per
-  person (what the admin's row-by-row import writes) go in by COPY on PostgreSQL.
+  person (what the admin's row-by-row import writes) go in by COPY on PostgreSQL, chunk by
+  chunk as the file is read (memory stays flat); a bad row further on rolls it all back.
 
 A registration of the same number committed meanwhile trips the unique hash: the import
 then fails as a whole with IMPORT_CONFLICT (409) and writes nothing.
@@ -335,19 +336,19 @@ def _chunks(table: Iterator[list[Any]], headers: list[str]) -> Iterator[list[tup
         yield chunk
 
 
-def _check_file(actor, table: Iterator[list[Any]], result: BulkImportResult, today: dt.date) -> list[_Row]:
+def _checked_chunks(actor, table: Iterator[list[Any]], result: BulkImportResult, today: dt.date):
+    """The file's new people, chunk by chunk; bad rows go into `result` (the caller stops writing)."""
     try:
         headers = [cell_text(value) for value in next(table)]
     except StopIteration:
         result.file_errors.append(EMPTY_FILE)
-        return []
+        return
     missing = [column for column in _REQUIRED_COLUMNS if column not in headers]
     if missing:
         result.file_errors.append(HEADERS_MISSING.format(columns="”“".join(missing)))
-        return []
+        return
     lookups = _Lookups(actor)
-    first_row: dict[str, int] = {}
-    accepted: list[_Row] = []
+    first_row: dict[str, int] = {}  # keyed hash → the row it first appears on
     for chunk in _chunks(table, headers):
         result.rows += len(chunk)
         lookups.load(chunk)
@@ -355,7 +356,7 @@ def _check_file(actor, table: Iterator[list[Any]], result: BulkImportResult, tod
         for number, row in chunk:
             person, errors = _check_row(number, row, lookups, today)
             if person is not None:
-                first = first_row.setdefault(person.id_number, number)
+                first = first_row.setdefault(person.id_number_hash, number)
                 if first != number:
                     errors[cells.ID_NUMBER] = cells.ID_NUMBER_REPEATED.format(row=first)
             elif not errors:
@@ -365,13 +366,11 @@ def _check_file(actor, table: Iterator[list[Any]], result: BulkImportResult, tod
             elif person is not None:
                 checked.append(person)
         # Registered numbers (anywhere, as person_register refuses them all) are skipped.
-        hashes = {person.id_number_hash: person for person in checked}
-        registered = _registered(list(hashes))
+        registered = _registered([person.id_number_hash for person in checked])
         result.skipped += len(registered)
-        accepted.extend(person for digest, person in hashes.items() if digest not in registered)
+        yield [person for person in checked if person.id_number_hash not in registered]
     if result.rows == 0:
         result.file_errors.append(EMPTY_FILE)
-    return accepted
 
 
 def _registered(hashes: list[str]) -> set[str]:
@@ -413,11 +412,15 @@ class _Enrollment:
         the region's ancestors, the first by path on one level.
         """
         employer_ids = {person.employer.pk for person in people if person.employer is not None}
-        self.employer_units.update({pk: {} for pk in employer_ids})
-        units = Organization.objects.filter(host_unit_id__in=employer_ids).order_by("path")
-        for pk, host_unit_id, federation_id in units.values_list("pk", "host_unit_id", "federation_id"):
-            self.employer_units[host_unit_id].setdefault(federation_id, pk)
-        regions = {person.region.pk: person.region for person in people}
+        employer_ids -= set(self.employer_units)
+        if employer_ids:
+            self.employer_units.update({pk: {} for pk in employer_ids})
+            units = Organization.objects.filter(host_unit_id__in=employer_ids).order_by("path")
+            for pk, host_unit_id, federation_id in units.values_list("pk", "host_unit_id", "federation_id"):
+                self.employer_units[host_unit_id].setdefault(federation_id, pk)
+        regions = {person.region.pk: person.region for person in people if person.region.pk not in self.residence_units}
+        if not regions:
+            return
         ancestors = {pk: _ancestor_paths(region.path, Region.steplen) for pk, region in regions.items()}
         at_path: dict[str, list[tuple[int, int]]] = {}
         units = Organization.objects.filter(
@@ -484,8 +487,8 @@ def _text(value: str) -> str:
 
 
 class _Lines(io.TextIOBase):
-    """The lines a generator yields, read by COPY as they are made: the server inserts one batch
-    while Python formats the next (two cores at work, and no whole table held in memory)."""
+    """The lines a generator yields, read by COPY as they are made: the server inserts the first
+    rows while Python still encrypts and formats the next ones."""
 
     def __init__(self, lines: Iterable[str]):
         self._lines = iter(lines)
@@ -503,12 +506,16 @@ class _Lines(io.TextIOBase):
 def _insert(model, columns: tuple[str, ...], lines: Iterable[str]) -> None:
     """Lines in COPY's text format into the model's table: COPY on PostgreSQL, INSERT elsewhere."""
     table = model._meta.db_table
+    if connection.vendor != "postgresql":
+        _insert_rows(table, columns, list(lines))
+        return
+    with connection.cursor() as cursor, connection.wrap_database_errors:  # psycopg2's errors as Django's
+        cursor.cursor.copy_expert(f"COPY {table} ({', '.join(columns)}) FROM STDIN", _Lines(lines), 1 << 16)
+
+
+def _insert_rows(table: str, columns: tuple[str, ...], lines: list[str]) -> None:
+    marks = ", ".join(["%s"] * len(columns))
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            with connection.wrap_database_errors:  # psycopg2's errors as Django's (IntegrityError …)
-                cursor.cursor.copy_expert(f"COPY {table} ({', '.join(columns)}) FROM STDIN", _Lines(lines), 1 << 16)
-            return
-        marks = ", ".join(["%s"] * len(columns))
         cursor.executemany(
             f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", [_copy_values(line) for line in lines]
         )
@@ -577,65 +584,70 @@ _LOG_COLUMNS = (
 )
 
 
-def _write(actor, people: list[_Row], today: dt.date, result: BulkImportResult) -> None:
-    now = timezone.now().isoformat()
-    fernet = _fernet()
-    ids = _reserve_ids(Person, len(people))
-    enrollment = _Enrollment(today)
-    enrollment.load_units(people)
+class _ChunkWriter:
+    """Turns each chunk of checked people into COPY jobs: people, identities, memberships, log."""
 
-    def person_lines():
-        for pk, person in zip(ids, people, strict=True):
-            cipher = fernet.encrypt(person.id_number.encode()).decode()
-            employer = person.employer.pk if person.employer is not None else "\\N"
-            yield (
-                f"{pk}\t{_text(person.name)}\t{cipher}\t{person.id_number_hash}\t{person.masked}\t"
-                f"{person.gender}\t{person.birth_date.isoformat()}\t{person.ethnicity}\t{_text(person.phone)}\t"
-                f"{person.region.pk}\t{employer}\t{person.disability_class}\t{now}\t{now}\n"
-            )
+    def __init__(self, actor, today: dt.date, result: BulkImportResult):
+        self.today, self.result = today, result
+        self.now = timezone.now().isoformat()
+        self.fernet = _fernet()
+        self.enrollment = _Enrollment(today)
+        # Everything after the person's id is the same for everyone who gets the same membership.
+        self.membership_tails: dict[tuple[int, int, str], str] = {}
+        self.log_head = self.log_tail = None
+        if actor is not None and actor.pk is not None:
+            # What the admin's row-by-row import logs: an addition per person, shown masked.
+            self.log_head = f"{self.now}\t{actor.pk}\t{ContentType.objects.get_for_model(Person).pk}\t"
+            self.log_tail = f"\t{ADDITION}\t{LOG_MESSAGE}\n"
 
-    try:
-        with transaction.atomic():
-            _insert(Person, _PERSON_COLUMNS, person_lines())
-    except IntegrityError as exc:
-        # Registered by someone else after the file was checked: the unique hash refused it.
-        taken = _registered([person.id_number_hash for person in people])
-        rows = [str(p.number) for p in people if p.id_number_hash in taken][:5] or ["?"]
-        raise ConflictError(IMPORT_CONFLICT.format(rows="、".join(rows))) from exc
+    def write(self, people: list[_Row]) -> None:
+        ids = _reserve_ids(Person, len(people))
+        self.enrollment.load_units(people)
+        now, fernet = self.now, self.fernet
 
-    _insert(
-        Person.identity_tags.through,
-        ("person_id", "identitytag_id"),
-        (f"{pk}\t{tag_id}\n" for pk, person in zip(ids, people, strict=True) for tag_id in person.tag_ids),
-    )
+        def person_lines():
+            for pk, person in zip(ids, people, strict=True):
+                cipher = fernet.encrypt(person.id_number.encode()).decode()
+                employer = person.employer.pk if person.employer is not None else "\\N"
+                yield (
+                    f"{pk}\t{_text(person.name)}\t{cipher}\t{person.id_number_hash}\t{person.masked}\t"
+                    f"{person.gender}\t{person.birth_date.isoformat()}\t{person.ethnicity}\t{_text(person.phone)}\t"
+                    f"{person.region.pk}\t{employer}\t{person.disability_class}\t{now}\t{now}\n"
+                )
 
-    # Everything after the person's id is the same for everyone who gets the same membership.
-    tails: dict[tuple[int, int, str], str] = {}
+        def membership_lines():
+            for pk, person in zip(ids, people, strict=True):
+                for membership in self.enrollment.memberships(person):
+                    self.result.memberships += 1
+                    yield f"{pk}{self._membership_tail(membership)}"
 
-    def membership_lines():
-        for pk, person in zip(ids, people, strict=True):
-            for membership in enrollment.memberships(person):
-                tail = tails.get(membership)
-                if tail is None:
-                    organization_id, federation_id, note = membership
-                    tail = tails[membership] = (
-                        f"\t{organization_id}\t{federation_id}\t{MembershipStatus.ACTIVE.value}\t{today.isoformat()}"
-                        f"\t\\N\t{MembershipSource.IMPORT.value}\t{_text(note)}\t\\N\t{now}\t{now}\n"
-                    )
-                result.memberships += 1
-                yield f"{pk}{tail}"
-
-    _insert(Membership, _MEMBERSHIP_COLUMNS, membership_lines())
-    if actor is not None and actor.pk is not None:
-        # What the admin's row-by-row import logs: an addition per person, shown masked.
-        head = f"{now}\t{actor.pk}\t{ContentType.objects.get_for_model(Person).pk}\t"
-        tail = f"\t{ADDITION}\t{LOG_MESSAGE}\n"
+        _insert(Person, _PERSON_COLUMNS, person_lines())
         _insert(
-            LogEntry,
-            _LOG_COLUMNS,
-            (f"{head}{pk}\t{_text(p.name)}（{p.masked}）{tail}" for pk, p in zip(ids, people, strict=True)),
+            Person.identity_tags.through,
+            ("person_id", "identitytag_id"),
+            (f"{pk}\t{tag_id}\n" for pk, person in zip(ids, people, strict=True) for tag_id in person.tag_ids),
         )
-    result.created = len(people)
+        _insert(Membership, _MEMBERSHIP_COLUMNS, membership_lines())
+        if self.log_head is not None:
+            _insert(
+                LogEntry,
+                _LOG_COLUMNS,
+                (
+                    f"{self.log_head}{pk}\t{_text(person.name)}（{person.masked}）{self.log_tail}"
+                    for pk, person in zip(ids, people, strict=True)
+                ),
+            )
+        self.result.created += len(people)
+
+    def _membership_tail(self, membership: tuple[int, int, str]) -> str:
+        tail = self.membership_tails.get(membership)
+        if tail is None:
+            organization_id, federation_id, note = membership
+            tail = self.membership_tails[membership] = (
+                f"\t{organization_id}\t{federation_id}\t{MembershipStatus.ACTIVE.value}\t{self.today.isoformat()}"
+                f"\t\\N\t{MembershipSource.IMPORT.value}\t{_text(note)}\t\\N\t{self.now}\t{self.now}\n"
+            )
+        return tail
 
 
 def people_bulk_import(
@@ -654,13 +666,32 @@ def people_bulk_import(
         raise ValidationError(FORMAT_UNKNOWN)
     today = today or timezone.localdate()
     result = BulkImportResult()
+    written: dict[str, int] = {}
     try:
-        people = _check_file(actor, read_table(file, file_format), result, today)
+        with transaction.atomic():
+            _write_file(actor, read_table(file, file_format), today, result, written)
     except (UnicodeDecodeError, csv.Error, OSError, KeyError, zipfile.BadZipFile) as exc:
         raise ValidationError(FILE_UNREADABLE.format(reason=exc)) from exc
-    if not result.ok or not people:
-        result.skipped = result.skipped if result.ok else 0
-        return result
-    with transaction.atomic():
-        _write(actor, people, today, result)
+    except IntegrityError as exc:
+        # Registered by someone else after its chunk was checked: the unique hash refused it.
+        taken = _registered(list(written))
+        rows = sorted(number for digest, number in written.items() if digest in taken)[:5]
+        raise ConflictError(IMPORT_CONFLICT.format(rows="、".join(map(str, rows)) or "?")) from exc
     return result
+
+
+def _write_file(actor, table, today: dt.date, result: BulkImportResult, written: dict[str, int]) -> None:
+    """Check and write chunk by chunk, inside the caller's transaction; roll back if any row is bad.
+
+    Writing as the file is read keeps memory flat whatever its size; a bad file (the
+    exception) costs the writes that are then rolled back.
+    """
+    chunks = _ChunkWriter(actor, today, result)
+    for people in _checked_chunks(actor, table, result, today):
+        if result.ok and people:  # after a bad row, only the checking goes on
+            written.update((person.id_number_hash, person.number) for person in people)
+            chunks.write(people)
+    if not result.ok:
+        # Every bad row is reported; what the good rows before them wrote is rolled back.
+        transaction.set_rollback(True)
+        result.created = result.memberships = result.skipped = 0
