@@ -12,6 +12,7 @@ from django.utils.html import format_html, format_html_join
 from apps.core.admin import ServiceAdmin, ServiceForm, ServiceImportExportMixin
 from apps.core.crypto import keyed_hash
 from apps.members import idnumbers, services
+from apps.members.admin.bulk_import import PersonBulkImportMixin
 from apps.members.models import Membership, MembershipStatus, Person
 from apps.members.resources import PersonResource
 from apps.organizations.admin import RegionSubtreeFilter, ScopedAdminMixin
@@ -136,7 +137,7 @@ class PersonForm(ServiceForm):
 
 
 @admin.register(Person)
-class PersonAdmin(IdNumberSearchMixin, ScopedAdminMixin, ServiceImportExportMixin, ServiceAdmin):
+class PersonAdmin(PersonBulkImportMixin, IdNumberSearchMixin, ScopedAdminMixin, ServiceImportExportMixin, ServiceAdmin):
     form = PersonForm
     resource_classes = [PersonResource]
     list_display = ("name", "id_number_masked", "gender", "birth_date", "region", "employer", "federations")

@@ -1,5 +1,6 @@
 """Every write about people: registration, enrollment, memberships and cadre posts."""
 
+from apps.members.services.bulk_import import BulkImportResult, people_bulk_import
 from apps.members.services.enrollment import (
     ALREADY_MEMBER,
     NO_RULES,
@@ -64,6 +65,7 @@ __all__ = [
     "POST_OVERLAP",
     "TRANSFER_FEDERATION",
     "TRANSFER_SAME_UNIT",
+    "BulkImportResult",
     "EnrollmentNote",
     "EnrollmentResult",
     "cadre_post_create",
@@ -74,6 +76,7 @@ __all__ = [
     "membership_end",
     "membership_transfer",
     "memberships_reevaluate",
+    "people_bulk_import",
     "person_by_id_number",
     "person_delete",
     "person_enroll",
