@@ -15,4 +15,4 @@ RUN DJANGO_ENV=production SECRET_KEY=build-only ALLOWED_HOSTS=build FIELD_ENCRYP
 USER qunzhi
 
 EXPOSE 8000
-CMD ["gunicorn", "qunzhi.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3"]
+CMD ["gunicorn", "qunzhi.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--timeout", "120"]

@@ -64,9 +64,11 @@ GENDER_MISMATCH = "性别与身份证号不符（身份证号显示为{gender}�
 ID_NOT_FOUND = "找不到 ID 为 {pk} 的人员，或其不在您的管辖范围内。"
 IMPORT_CONFLICT = "导入期间，文件中的身份证号（第 {rows} 行等）已被他人登记；本次未写入任何人员，请重新导入。"
 
-#: A county's whole population fits; a bigger file is split (memory stays bounded).
+#: Memory stays bounded whatever the file (read as a stream).
 MAX_FILE_BYTES = 64 * 1024 * 1024
-MAX_ROWS = 300_000
+# The import runs inside the request: 100,000 rows take about 12 s (csv) to 35 s (xlsx) on two
+# cores, within gunicorn's 120 s timeout (Dockerfile, docker-compose.yml); larger files are split.
+MAX_ROWS = 100_000
 #: Rows read, checked and looked up together (one hash query per chunk).
 CHUNK = 5_000
 _REQUIRED_COLUMNS = (cells.NAME, cells.ID_NUMBER, cells.REGION_CODE)
