@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from django.http import FileResponse, Http404
 from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, serializers, status, viewsets
+from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
+from apps.core.api import ScopedReadOnlyViewSet
 from apps.exports import selectors, services
 from apps.exports.models import ExportFormat, ExportJob, ExportKind, ExportStatus
 
@@ -48,15 +49,14 @@ class ExportRequestSerializer(serializers.Serializer):
     )
 
 
-class ExportJobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class ExportJobViewSet(ScopedReadOnlyViewSet):
     """A user sees only the exports they asked for; what an export holds is their scope at the time it ran."""
 
+    selector = staticmethod(selectors.export_job_list)
     serializer_class = ExportJobSerializer
+    # One's own jobs need no model permission; what may be exported is checked by export_request.
     permission_classes = [IsAuthenticated]
     pagination_class = None
-
-    def get_queryset(self):
-        return selectors.export_job_list(user=self.request.user)
 
     @extend_schema(summary="申请导出", request=ExportRequestSerializer, responses={201: ExportJobSerializer})
     def create(self, request):
