@@ -8,7 +8,6 @@ from pathlib import Path
 
 from bench.suite.harness import RESULTS
 
-
 MANY = 20
 
 
