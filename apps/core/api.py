@@ -22,6 +22,8 @@ from django_filters import rest_framework as filters
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 
+from apps.core.found_in_scope import mark_found_in_scope
+
 Selector = Callable[..., QuerySet]
 
 _ACTION_PERMS = {"POST": "add", "PUT": "change", "PATCH": "change", "DELETE": "delete"}
@@ -94,7 +96,12 @@ class ScopedPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
             current_id = getattr(instance, instance._meta.get_field(self.source).attname, None)
             if current_id is not None and str(current_id) == str(data):
                 return getattr(instance, self.source)
-        return super().to_internal_value(data)
+        row = super().to_internal_value(data)
+        request = self.context.get("request")
+        if isinstance(row, Model) and request is not None:
+            # Read through the user's scope just now: a service may skip reading it so again.
+            mark_found_in_scope(row, request.user)
+        return row
 
 
 class ConflictSerializer(serializers.Serializer):

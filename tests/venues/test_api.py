@@ -11,6 +11,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
+from apps.core.found_in_scope import mark_found_in_scope
 from apps.organizations.models import Role
 from apps.organizations.services import role_assign
 from apps.venues import services
@@ -527,7 +528,8 @@ def test_a_booking_and_a_clash_take_a_fixed_number_of_queries(
     county_staff, room, chengdong_union, django_assert_num_queries
 ):
     """Bench scenario 9's write. Created: the room and the organization in scope (the serializer), the
-    room locked within the scope with the venue's hours and closure that day (one statement), the
+    room locked with the venue's hours and closure that day (one statement; the field's scoped read
+    stands for the service's), the
     overlap check, the insert in its savepoint. A clash stops at the overlap check. No scoped list is
     built for the permission, and the answer is made from what the service wrote."""
     client = client_for(county_staff)
@@ -553,9 +555,15 @@ def test_a_booking_and_a_clash_take_a_fixed_number_of_queries(
     assert [c["id"] for c in clash.json()["conflicts"]] == [created.json()["id"]]
 
 
-def test_a_room_outside_the_scope_is_refused_by_the_locking_read(county_staff, chengdong_union):
-    """The service alone (as the pages and the admin call it): the scope check is part of the lock."""
+@pytest.mark.parametrize("found_for_someone_else", [False, True])
+def test_a_room_outside_the_scope_is_refused_by_the_locking_read(
+    county_staff, other_county_staff, chengdong_union, found_for_someone_else
+):
+    """The service alone (as the pages and the admin call it): the scope check is part of the lock,
+    and a room the API found in another user's scope is checked all the same."""
     elsewhere = make_room(make_venue("630103", name="城中区群众之家"))
+    if found_for_someone_else:
+        mark_found_in_scope(elsewhere, other_county_staff)
     with pytest.raises(ValidationError) as refused:
         services.booking_create(
             actor=county_staff,

@@ -12,6 +12,7 @@ from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from apps.core.exceptions import ConflictError
+from apps.core.found_in_scope import found_in_scope
 from apps.organizations.models import Organization
 from apps.organizations.scoping import scoped
 from apps.organizations.services.checks import NO_PERMISSION, require_organization_in_scope, require_perm
@@ -106,9 +107,10 @@ def _rule_errors(
 
 def _lock_room_in_reach(actor, room: Room, organization: Organization, day: dt.date | None = None) -> Room:
     """Check the permission and the organization, then lock and read the room within the actor's
-    scope in one statement: bookings of one room are decided one at a time (SQLite: IMMEDIATE does
-    it), and a room outside the scope is refused without a query of its own. With `day`, the venue's
-    hours and closure that day come along (`_day_of`): nothing a booking changes."""
+    scope in one statement (unless the API just found it there): bookings of one room are decided one
+    at a time (SQLite: IMMEDIATE does it), and a room outside the scope is refused without a query of
+    its own. With `day`, the venue's hours and closure that day come along (`_day_of`): nothing a
+    booking changes."""
     require_perm(actor, "venues.add_booking")
     require_organization_in_scope(actor, organization, field="organization")
     rooms = Room.objects.select_for_update(of=("self",)).select_related("venue")
@@ -120,7 +122,8 @@ def _lock_room_in_reach(actor, room: Room, organization: Organization, day: dt.d
             day_closes=Subquery(hours.values("closes")[:1]),
             day_closure=Subquery(closure.values("reason")[:1]),
         )
-    if actor is not None:
+    # The API's room field has just read it through this actor's scope: once is enough.
+    if actor is not None and not found_in_scope(room, actor):
         rooms = scoped(rooms, actor)
     try:
         return rooms.get(pk=room.pk)
