@@ -48,6 +48,12 @@ def activity_list(
     return with_registered_count(activities).order_by("-start", "-id")
 
 
+def activity_rows(*, user) -> QuerySet:
+    """The activities activity_list gives, as bare rows: a sign-up's target needs neither the list's
+    joins nor its places-taken subquery (the service counts the places under the lock)."""
+    return scoped(Activity.objects.all(), user)
+
+
 def with_registered_count(activities: QuerySet) -> QuerySet:
     """`registered_count`: the places taken. A subquery per activity shown, not a join and GROUP BY
     over every sign-up of every activity before the page is cut (seconds at a million people)."""

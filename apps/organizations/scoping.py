@@ -183,9 +183,31 @@ def _user_group_ids(user) -> QuerySet:
     return user.groups.through.objects.filter(user_id=user.pk).values("group_id")
 
 
+# scope_q's answers by (model, user id, scope). A Q holds only lazy subqueries, which Django
+# clones whenever a query uses them, and depends on nothing but these three, so a worker builds
+# each one once instead of several times a request: the rebuilding (a dozen querysets filtered
+# and compiled for guardian grants, tree prefixes, sharing) was a large part of every scoped
+# write (bench scenario 9). A changed role changes the scope, hence the key.
+_SCOPE_Q_CACHE: dict[tuple, Q | None] = {}
+_SCOPE_Q_CACHE_SIZE = 4096
+
+
 def scope_q(model: type[Model], user) -> Q | None:
     """The filter that limits `model` to the user's scope; None when nothing limits it."""
     scope = scope_for(user)
+    key = (model, user.pk, scope)
+    try:
+        return _SCOPE_Q_CACHE[key]
+    except KeyError:
+        pass
+    q = _build_scope_q(model, user, scope)
+    if len(_SCOPE_Q_CACHE) >= _SCOPE_Q_CACHE_SIZE:
+        _SCOPE_Q_CACHE.clear()
+    _SCOPE_Q_CACHE[key] = q
+    return q
+
+
+def _build_scope_q(model: type[Model], user, scope: Scope) -> Q | None:
     region_lookups = _lookups(getattr(model, "scope_region_path", None))
     organization_lookups = _lookups(getattr(model, "scope_organization_path", None))
     if scope.everything or not (region_lookups or organization_lookups):

@@ -23,6 +23,7 @@ from apps.activities.models import (
     VolunteerCorrection,
     VolunteerRecord,
 )
+from apps.core.exceptions import ConflictError
 from apps.venues.models import BookingStatus
 from tests.factories import UserFactory, region, unit
 from tests.members.factories import PersonFactory, identity_tag
@@ -266,3 +267,21 @@ def test_the_first_on_the_waiting_list_moves_up_when_a_place_is_freed(province_a
     third.refresh_from_db()
     assert (second.status, third.status) == (RegistrationStatus.REGISTERED, RegistrationStatus.WAITING)
     assert services.registration_cancel(actor=province_admin, registration=third) is None
+
+
+def test_signing_up_twice_is_a_conflict_naming_the_status_and_after_cancelling_goes_to_the_back(province_admin):
+    """The person's sign-up, the places taken and the end of the queue are read together: each still counts."""
+    activity = make_activity(province_admin, capacity=1)
+    person = PersonFactory()
+    mine = services.registration_create(actor=province_admin, activity=activity, person=person)
+    services.registration_create(actor=province_admin, activity=activity, person=PersonFactory())
+
+    with pytest.raises(ConflictError) as twice:
+        services.registration_create(actor=province_admin, activity=activity, person=person)
+    assert twice.value.message == services.ALREADY_REGISTERED.format(status="已报名")
+    assert twice.value.conflicts == [mine.pk]
+
+    services.registration_cancel(actor=province_admin, registration=mine)
+    again = services.registration_create(actor=province_admin, activity=activity, person=person)
+    assert again.pk == mine.pk
+    assert (again.status, again.position) == (RegistrationStatus.WAITING, 3)

@@ -310,3 +310,34 @@ def test_a_center_detail_with_its_staffing_takes_three_queries(staffed_center, c
     # The center, its active secondments counted by federation, and the federations.
     with django_assert_num_queries(3):
         assert client.get(f"/api/v1/service-centers/{staffed_center.pk}/").status_code == 200
+
+
+def test_a_ledger_entry_and_a_refused_one_take_a_fixed_number_of_queries(
+    county_fund, county_staff, django_assert_num_queries
+):
+    """Bench scenario 9's write. Entered: the fund in scope with its owner and the owner's region (one
+    read: the service checks the owner against the scope), the category, the fund locked, the balance,
+    the insert in its savepoint. An overdraft stops at the balance. No scoped list is built only to
+    name the permission."""
+    client = client_for(county_staff)
+    spend = {
+        "fund": county_fund.pk,
+        "kind": "expenditure",
+        "amount": "10.00",
+        "category": ExpenseCategory.objects.get(code="training").pk,
+        "date": "2026-04-01",
+        "voucher_number": "Q-0",
+    }
+    assert client.post("/api/v1/ledger-entries/", spend, format="json").status_code == 201  # scope cached
+
+    with django_assert_num_queries(9):
+        entered = client.post("/api/v1/ledger-entries/", {**spend, "voucher_number": "Q-1"}, format="json")
+    with django_assert_num_queries(7):
+        refused = client.post(
+            "/api/v1/ledger-entries/", {**spend, "amount": "500.00", "voucher_number": "Q-2"}, format="json"
+        )
+
+    assert entered.status_code == 201, entered.json()
+    assert entered.json() == client.get(f"/api/v1/ledger-entries/{entered.json()['id']}/").json()
+    assert refused.status_code == 400
+    assert set(refused.json()) == {"amount"}

@@ -6,6 +6,7 @@ import datetime as dt
 
 import pytest
 import time_machine
+from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
@@ -520,3 +521,52 @@ def test_a_venue_in_another_county_cannot_be_created_and_a_liaison_cannot_create
     assert refused.status_code == 400
     assert list(refused.json()) == ["region"]
     assert forbidden.status_code == 403
+
+
+def test_a_booking_and_a_clash_take_a_fixed_number_of_queries(
+    county_staff, room, chengdong_union, django_assert_num_queries
+):
+    """Bench scenario 9's write. Created: the room and the organization in scope (the serializer), the
+    room locked with the venue's hours and closure that day (one statement; the field's scoped read
+    stands for the service's), the
+    overlap check, the insert in its savepoint. A clash stops at the overlap check. No scoped list is
+    built for the permission, and the answer is made from what the service wrote."""
+    client = client_for(county_staff)
+    first = payload(room, chengdong_union, aware(2026, 12, 2, 9), aware(2026, 12, 2, 10))
+    assert client.post("/api/v1/bookings/", first, format="json").status_code == 201  # scope, permissions cached
+
+    with django_assert_num_queries(9):
+        created = client.post(
+            "/api/v1/bookings/",
+            payload(room, chengdong_union, aware(2026, 12, 2, 13), aware(2026, 12, 2, 14)),
+            format="json",
+        )
+    with django_assert_num_queries(7):
+        clash = client.post(
+            "/api/v1/bookings/",
+            payload(room, chengdong_union, aware(2026, 12, 2, 13, 30), aware(2026, 12, 2, 15)),
+            format="json",
+        )
+
+    assert created.status_code == 201, created.json()
+    assert created.json() == client.get(f"/api/v1/bookings/{created.json()['id']}/").json()
+    assert clash.status_code == 409
+    assert [c["id"] for c in clash.json()["conflicts"]] == [created.json()["id"]]
+
+
+def test_a_room_outside_the_scope_is_refused_by_the_locking_read(county_staff, chengdong_union):
+    """The service alone (as the pages and the admin call it): the scope check is part of the lock."""
+    elsewhere = make_room(make_venue("630103", name="城中区群众之家"))
+    with pytest.raises(ValidationError) as refused:
+        services.booking_create(
+            actor=county_staff,
+            room=elsewhere,
+            organization=chengdong_union,
+            start=aware(2026, 12, 2, 9),
+            end=aware(2026, 12, 2, 10),
+            purpose="议事",
+            attendees=5,
+            contact_name="张三",
+        )
+    assert refused.value.message_dict == {"room": [services.BOOKING_ROOM_OUT_OF_SCOPE]}
+    assert not Booking.objects.exists()

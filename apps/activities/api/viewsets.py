@@ -29,7 +29,13 @@ from apps.activities.api.serializers import (
     VolunteerTotalSerializer,
 )
 from apps.activities.models import ActivityParticipant
-from apps.activities.selectors import activity_list, registration_list, volunteer_record_list, volunteer_totals
+from apps.activities.selectors import (
+    activity_list,
+    activity_rows,
+    registration_list,
+    volunteer_record_list,
+    volunteer_totals,
+)
 from apps.core.api import ScopedModelPermissions, ScopedReadOnlyViewSet
 from apps.members.selectors import person_list
 
@@ -87,7 +93,7 @@ class ActivityViewSet(mixins.CreateModelMixin, ScopedReadOnlyViewSet):
     def _activity_to_write(self):
         """The activity in scope, without the list's filters and prefetches: a sign-up needs only the
         row (the service locks it again), and under a rush of sign-ups those cost more than the write."""
-        activity = get_object_or_404(activity_list(user=self.request.user).select_related(None), pk=self.kwargs["pk"])
+        activity = get_object_or_404(activity_rows(user=self.request.user), pk=self.kwargs["pk"])
         self.check_object_permissions(self.request, activity)
         return activity
 

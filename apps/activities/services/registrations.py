@@ -8,7 +8,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Count, Max, Q
 from django.utils import timezone
 
 from apps.accounts.services import notify
@@ -79,15 +79,21 @@ def registration_create(
     reason = target_group_reason(activity, person)
     if reason:
         raise ValidationError({"person": reason})
-    existing = Registration.objects.filter(activity=activity, person=person).first()
-    if existing is not None and existing.status != RegistrationStatus.CANCELLED:
-        raise ConflictError(ALREADY_REGISTERED.format(status=existing.get_status_display()), [existing.pk])
-    taken = Registration.objects.filter(
-        activity=activity, status__in=[RegistrationStatus.REGISTERED, RegistrationStatus.ATTENDED]
-    ).count()
-    position = (Registration.objects.filter(activity=activity).aggregate(last=Max("position"))["last"] or 0) + 1
-    status = RegistrationStatus.REGISTERED if taken < activity.capacity else RegistrationStatus.WAITING
-    if existing is not None:  # signing up again after cancelling: to the back of the queue
+    # The person's own sign-up (at most one: a unique constraint), the places taken and the end of
+    # the queue, in one statement under the activity's lock.
+    queue = Registration.objects.filter(activity=activity).aggregate(
+        existing=Max("pk", filter=Q(person=person)),
+        existing_status=Max("status", filter=Q(person=person)),
+        taken=Count("pk", filter=Q(status__in=[RegistrationStatus.REGISTERED, RegistrationStatus.ATTENDED])),
+        last=Max("position"),
+    )
+    if queue["existing"] is not None and queue["existing_status"] != RegistrationStatus.CANCELLED:
+        status_label = RegistrationStatus(queue["existing_status"]).label
+        raise ConflictError(ALREADY_REGISTERED.format(status=status_label), [queue["existing"]])
+    position = (queue["last"] or 0) + 1
+    status = RegistrationStatus.REGISTERED if queue["taken"] < activity.capacity else RegistrationStatus.WAITING
+    if queue["existing"] is not None:  # signing up again after cancelling: to the back of the queue
+        existing = Registration.objects.get(pk=queue["existing"])
         existing.status, existing.position, existing.registered_by = status, position, actor
         existing.save(update_fields=["status", "position", "registered_by", "updated_at"])
         return existing

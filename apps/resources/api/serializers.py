@@ -105,8 +105,14 @@ class FundSerializer(serializers.ModelSerializer):
         read_only_fields = ["closed_through", "updated_at"]
 
 
+def _fund_to_write(*, user):
+    """Funds in scope with their owner and its region: the service checks the owner against the
+    actor's scope, which would otherwise read both rows again."""
+    return fund_list(user=user).select_related("owner__region")
+
+
 class LedgerEntrySerializer(serializers.ModelSerializer):
-    fund = ScopedPrimaryKeyRelatedField(selector=fund_list, label="经费")
+    fund = ScopedPrimaryKeyRelatedField(selector=_fund_to_write, label="经费")
     category = serializers.PrimaryKeyRelatedField(
         queryset=ExpenseCategory.objects.all(), required=False, allow_null=True, label="类别"
     )

@@ -8,14 +8,15 @@ from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from apps.core.exceptions import ConflictError
 from apps.organizations.models import Organization
 from apps.organizations.scoping import scoped
 from apps.organizations.services.checks import NO_PERMISSION, require_organization_in_scope, require_perm
-from apps.venues.models import HOLDING_STATUSES, Booking, BookingStatus, Room
-from apps.venues.services.calendar import venue_days
+from apps.venues.models import HOLDING_STATUSES, Booking, BookingStatus, OpeningHours, Room, VenueClosure
+from apps.venues.services.calendar import DayHours, venue_day, venue_days
 
 BOOKING_END_BEFORE_START = "结束时间必须晚于开始时间。"
 BOOKING_SPANS_DAYS = "预约须在同一天内开始和结束。"
@@ -62,8 +63,11 @@ def _overlapping(room: Room, start: dt.datetime, end: dt.datetime, *, exclude_pk
     return bookings.exclude(pk=exclude_pk).select_related("organization").order_by("start")
 
 
-def _rule_errors(room: Room, start: dt.datetime, end: dt.datetime, attendees: int, now: dt.datetime) -> dict:
-    """Every rule the slot breaks, by field, each with its own message."""
+def _rule_errors(
+    room: Room, start: dt.datetime, end: dt.datetime, attendees: int, now: dt.datetime, day: DayHours | None = None
+) -> dict:
+    """Every rule the slot breaks, by field, each with its own message. `day`, the venue's hours on
+    the start's day when they were read along with the room; else they are read here."""
     errors: dict[str, list[str]] = {}
 
     def add(field: str, message: str) -> None:
@@ -86,7 +90,8 @@ def _rule_errors(room: Room, start: dt.datetime, end: dt.datetime, attendees: in
     if not room.is_active:
         add("room", BOOKING_ROOM_INACTIVE)
     if "end" not in errors:
-        (day,) = venue_days(room.venue, local_start.date(), local_start.date())
+        if day is None or day.day != local_start.date():
+            (day,) = venue_days(room.venue, local_start.date(), local_start.date())
         if not day.is_open:
             add("start", BOOKING_CLOSED.format(date=day.day.isoformat(), reason=day.closed_reason))
         elif local_start.time() < day.opens or local_end.time() > day.closes:
@@ -99,11 +104,35 @@ def _rule_errors(room: Room, start: dt.datetime, end: dt.datetime, attendees: in
     return errors
 
 
-def _check_access(actor, room: Room, organization: Organization) -> None:
+def _lock_room_in_reach(actor, room: Room, organization: Organization, day: dt.date | None = None) -> Room:
+    """Check the permission and the organization, then lock and read the room within the actor's
+    scope in one statement: bookings of one room are decided one
+    at a time (SQLite: IMMEDIATE does it), and a room outside the scope is refused without a query of
+    its own. With `day`, the venue's hours and closure that day come along (`_day_of`): nothing a
+    booking changes."""
     require_perm(actor, "venues.add_booking")
     require_organization_in_scope(actor, organization, field="organization")
-    if actor is not None and not scoped(Room.objects.filter(pk=room.pk), actor).exists():
-        raise ValidationError({"room": BOOKING_ROOM_OUT_OF_SCOPE})
+    rooms = Room.objects.select_for_update(of=("self",)).select_related("venue")
+    if day is not None:
+        hours = OpeningHours.objects.filter(venue=OuterRef("venue_id"), weekday=day.weekday())
+        closure = VenueClosure.objects.filter(venue=OuterRef("venue_id"), date=day)
+        rooms = rooms.annotate(
+            day_opens=Subquery(hours.values("opens")[:1]),
+            day_closes=Subquery(hours.values("closes")[:1]),
+            day_closure=Subquery(closure.values("reason")[:1]),
+        )
+    if actor is not None:
+        rooms = scoped(rooms, actor)
+    try:
+        return rooms.get(pk=room.pk)
+    except Room.DoesNotExist:
+        raise ValidationError({"room": BOOKING_ROOM_OUT_OF_SCOPE}) from None
+
+
+def _day_of(room: Room, day: dt.date) -> DayHours:
+    """The venue's hours on `day`, from what _lock_room_in_reach(day=day) read with the room."""
+    opening = (room.day_opens, room.day_closes) if room.day_opens is not None else None
+    return venue_day(room.venue, day, opening, room.day_closure)
 
 
 def _insert(booking: Booking) -> Booking:
@@ -141,11 +170,10 @@ def booking_create(
     now: dt.datetime | None = None,
 ) -> Booking:
     """Book one slot: 400 for each broken rule, 409 naming the bookings in the way."""
-    _check_access(actor, room, organization)
+    day = timezone.localtime(start).date()
+    room = _lock_room_in_reach(actor, room, organization, day)
     now = now or timezone.now()
-    # Lock the room: bookings of one room are decided one at a time (SQLite: IMMEDIATE does it).
-    room = Room.objects.select_for_update().select_related("venue").get(pk=room.pk)
-    errors = _rule_errors(room, start, end, attendees, now)
+    errors = _rule_errors(room, start, end, attendees, now, _day_of(room, day))
     if errors:
         raise ValidationError(errors)
     clashes = list(_overlapping(room, start, end))
@@ -221,9 +249,8 @@ def booking_create_series(
     now: dt.datetime | None = None,
 ) -> list[Booking]:
     """A weekly series, all or nothing: every occurrence that breaks a rule or conflicts is reported."""
-    _check_access(actor, room, organization)
+    room = _lock_room_in_reach(actor, room, organization)
     now = now or timezone.now()
-    room = Room.objects.select_for_update().select_related("venue").get(pk=room.pk)
     occurrences = recurrence_occurrences(start=start, end=end, weekdays=weekdays, until=until, count=count)
     broken, conflicts = [], []
     for occurrence in occurrences:
