@@ -14,10 +14,13 @@ from apps.talent.selectors import ZERO, people_in_reach
 
 @signed_in
 def cadre_training_list(request: HttpRequest) -> HttpResponse:
-    """Cadres in scope with their hours in the year, fewest first; `behind` keeps those under the requirement."""
+    """Cadres in scope with their hours in the year (newest records or fewest hours first); `behind` keeps
+    those under the requirement."""
     form = TrainingListForm(request.GET)
     year, behind_only, search = form.values()
-    cadres = selectors.cadre_training_list(user=request.user, year=year, behind_only=behind_only)
+    cadres = selectors.cadre_training_list(
+        user=request.user, year=year, behind_only=behind_only, order=form.chosen_order
+    )
     if search:
         cadres = cadres.filter(name__contains=search)
     required = selectors.required_hours(year)
