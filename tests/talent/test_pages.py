@@ -1023,3 +1023,13 @@ def test_an_expert_is_changed_and_taken_out_of_the_pool_keeping_the_history(clie
     pool.refresh_from_db()
     assert (pool.specialty, pool.availability, pool.is_active) == ("牦牛藏羊养殖", "unavailable", False)
     assert client.get(reverse("web-expert-update", args=[pool.pk]), HTTP_HOST="testserver").status_code == 200
+
+
+def test_the_cadre_list_shows_newest_records_first_and_fewest_hours_first_on_request(client, county_staff, demo):
+    client.force_login(county_staff)
+    url = reverse("web-cadre-training-list")
+    newest = [person.pk for person, _, _ in client.get(url, {"year": "2026"}).context["rows"]]
+    assert newest == sorted(newest, reverse=True) and len(newest) == 4
+    rows = client.get(url, {"year": "2026", "order": "hours"}).context["rows"]
+    hours = [person.year_hours for person, _, _ in rows]
+    assert hours == sorted(hours) and hours != [hours[0]] * len(hours)
