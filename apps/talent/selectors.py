@@ -194,15 +194,25 @@ CADRE_ORDERS = {
 }
 
 
+def _posts_held_in(user, year: int) -> QuerySet:
+    day = timezone.localdate()
+    posts = scoped(CadrePost.objects.all(), user).filter(start_date__lte=min(day, dt.date(year, 12, 31)))
+    return posts.filter(Q(end_date__isnull=True) | Q(end_date__gte=dt.date(year, 1, 1)))
+
+
+def cadre_count(*, user, year: int) -> int:
+    """How many cadre_training_list() lists unfiltered, counted on the posts alone (every post's
+    person exists): no probe of the people table per cadre."""
+    return _posts_held_in(user, year).values("person_id").distinct().count()
+
+
 def cadre_training_list(*, user, year: int, behind_only: bool = False, order: str = "hours") -> QuerySet:
     """Cadres holding a post in scope this year, with their hours in it; `behind_only`: under the requirement.
 
     `order` is a key of CADRE_ORDERS. PostgreSQL evaluates the hours subquery after the sort and
     the limit when nothing sorts or filters on it, so "recent" computes only the page's rows' hours.
     """
-    day = timezone.localdate()
-    posts = scoped(CadrePost.objects.all(), user).filter(start_date__lte=min(day, dt.date(year, 12, 31)))
-    posts = posts.filter(Q(end_date__isnull=True) | Q(end_date__gte=dt.date(year, 1, 1)))
+    posts = _posts_held_in(user, year)
     cadres = (
         # Driven from the posts (a few thousand in a province), not by probing every person for one.
         Person.objects.filter(pk__in=posts.values("person_id"))

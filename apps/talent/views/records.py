@@ -6,7 +6,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
 from apps.core.access import signed_in
-from apps.organizations.views import paginate, render_results
+from apps.core.pagination import BoundedCountPaginator
+from apps.organizations.views import PAGE_SIZE, render_results
 from apps.talent import selectors
 from apps.talent.forms import TrainingListForm, YearForm
 from apps.talent.selectors import ZERO, people_in_reach
@@ -24,7 +25,11 @@ def cadre_training_list(request: HttpRequest) -> HttpResponse:
     if search:
         cadres = cadres.filter(name__contains=search)
     required = selectors.required_hours(year)
-    pages = paginate(request, cadres)
+    paginator = BoundedCountPaginator(cadres, PAGE_SIZE)
+    if not search and not behind_only:
+        paginator.count = selectors.cadre_count(user=request.user, year=year)
+    page = paginator.get_page(request.GET.get("page"))
+    pages = {"page": page, "page_numbers": list(paginator.get_elided_page_range(page.number))}
     rows = [
         (person, max(required - person.year_hours, ZERO), min(int(person.year_hours * 100 / required), 100))
         for person in pages["page"].object_list
