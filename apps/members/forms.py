@@ -19,9 +19,11 @@ from django.utils import timezone
 from apps.members import idnumbers, selectors
 from apps.members.ethnicities import ETHNICITY_CHOICES
 from apps.members.models import IdentityTag, Membership, Person, PostType
+from apps.organizations import lookups
 from apps.organizations import selectors as organization_selectors
-from apps.organizations.models import Federation, HostUnit, Region, RegionLevel
+from apps.organizations.models import Federation, Region, RegionLevel
 from apps.organizations.views import FilterForm
+from apps.organizations.widgets import SearchSelect
 
 PHONE_FORMAT = "请填写有效的电话号码（数字，可含区号和“-”）。"
 PERSON_NOT_FOUND = "您的管辖范围内没有登记该身份证号的人员。"
@@ -93,27 +95,49 @@ class ResidenceRegionField(GroupedModelChoiceField):
         return f"{region.name}（{region.get_level_display()}本级）"
 
 
-class HostUnitField(GroupedModelChoiceField):
-    """The user's host units, grouped by the region they are in."""
+class SearchSelectField(forms.ModelChoiceField):
+    """A choice over a table that grows with the province: a search select, never a <select> of every row.
+
+    Validation is a ModelChoiceField's over the scoped queryset, so an id outside the scope is
+    refused as before; the widget only changes how the user finds the row.
+    """
+
+    def __init__(self, queryset, *, url: str, label_of, group_of, params: dict | None = None, **kwargs):
+        kwargs.setdefault("widget", SearchSelect(url=url, params=params, label_of=label_of, group_of=group_of))
+        super().__init__(queryset, **kwargs)
+
+    def label_from_instance(self, obj) -> str:
+        return self.widget.label_of(obj)
+
+
+class HostUnitField(SearchSelectField):
+    """The user's host units, found by name or credit code (lookups.host_unit_lookup)."""
 
     def __init__(self, user, **kwargs):
-        host_units = organization_selectors.host_unit_list(user=user).order_by("region__path", "name", "id")
-        super().__init__(host_units, group_of=lambda unit: unit.region.full_name or unit.region.name, **kwargs)
+        super().__init__(
+            organization_selectors.host_unit_list(user=user),
+            url=reverse_lazy("lookup-host-units"),
+            label_of=lookups.host_unit_label,
+            group_of=lookups.host_unit_group,
+            **kwargs,
+        )
 
-    def label_from_instance(self, host_unit: HostUnit) -> str:
-        return host_unit.name
 
-
-class OrganizationField(GroupedModelChoiceField):
-    """Organizations in the user's scope (optionally of one federation), grouped by federation."""
+class OrganizationField(SearchSelectField):
+    """Organizations in the user's scope (optionally of one federation), found by name (lookups.organization_lookup)."""
 
     def __init__(self, user, *, federation: int | None = None, exclude: int | None = None, **kwargs):
-        organizations = organization_selectors.organization_list(user=user, federation=federation).order_by(
-            "federation__sort_order", "federation_id", "path"
-        )
+        organizations = organization_selectors.organization_list(user=user, federation=federation)
         if exclude is not None:
             organizations = organizations.exclude(pk=exclude)
-        super().__init__(organizations, group_of=lambda unit: unit.federation.name, **kwargs)
+        super().__init__(
+            organizations,
+            url=reverse_lazy("lookup-organizations"),
+            params={"federation": federation, "exclude": exclude},
+            label_of=lookups.organization_label,
+            group_of=lookups.organization_group,
+            **kwargs,
+        )
 
 
 class StyledBoundField(forms.BoundField):
@@ -324,5 +348,5 @@ class CadrePostFilterForm(FilterForm):
         self.fields["q"].widget.attrs["placeholder"] = "输入姓名搜索"
         self.fields["region"].label = "组织所在区划"
         self.fields["organization"] = OrganizationField(user, label="任职组织", required=False, empty_label="全部组织")
-        self.fields["organization"].widget.attrs["class"] = "form-select"
+        self.fields["organization"].widget.attrs["class"] = "form-control"
         self.order_fields(["q", "organization", "post_type", "current", "region"])

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from apps.organizations import views
+from apps.organizations import lookups, views
 from apps.organizations import views_cobuilding as cobuilding
 
 urlpatterns = [
@@ -13,6 +13,9 @@ urlpatterns = [
     path("organizations/<int:pk>/", views.organization_detail, name="web-organization-detail"),
     path("host-units/", views.host_unit_list, name="web-host-unit-list"),
     path("host-units/<int:pk>/", views.host_unit_detail, name="web-host-unit-detail"),
+    # The forms' search selects ask these for a few matches as the user types.
+    path("lookup/organizations/", lookups.organization_lookup, name="lookup-organizations"),
+    path("lookup/host-units/", lookups.host_unit_lookup, name="lookup-host-units"),
     # Co-building (组织共建): joint branches, coverage, joint meetings and their follow-ups.
     path("organizations/joint-branches/", cobuilding.joint_branch_list, name="web-joint-branch-list"),
     path("organizations/joint-branches/new/", cobuilding.joint_branch_establish, name="web-joint-branch-establish"),

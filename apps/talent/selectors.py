@@ -184,16 +184,41 @@ def _year_hours(year: int):
     )
 
 
-def cadre_training_list(*, user, year: int, behind_only: bool = False) -> QuerySet:
-    """Cadres holding a post in scope this year, with their hours in it; `behind_only`: under the requirement."""
+CADRE_ORDERS = {
+    # Newest records first: a merge of the posts' and the people's id indexes that stops at the
+    # page, computing only the page's rows' hours. (By name it would probe every person in name
+    # order for a post: cadres are one person in 250.)
+    "recent": ("-id",),
+    # Fewest hours first: every cadre's hours are summed to sort them, so it grows with the cadres.
+    "hours": ("year_hours", "name", "id"),
+}
+
+
+def _posts_held_in(user, year: int) -> QuerySet:
     day = timezone.localdate()
     posts = scoped(CadrePost.objects.all(), user).filter(start_date__lte=min(day, dt.date(year, 12, 31)))
-    posts = posts.filter(Q(end_date__isnull=True) | Q(end_date__gte=dt.date(year, 1, 1)))
+    return posts.filter(Q(end_date__isnull=True) | Q(end_date__gte=dt.date(year, 1, 1)))
+
+
+def cadre_count(*, user, year: int) -> int:
+    """How many cadre_training_list() lists unfiltered, counted on the posts alone (every post's
+    person exists): no probe of the people table per cadre."""
+    return _posts_held_in(user, year).values("person_id").distinct().count()
+
+
+def cadre_training_list(*, user, year: int, behind_only: bool = False, order: str = "hours") -> QuerySet:
+    """Cadres holding a post in scope this year, with their hours in it; `behind_only`: under the requirement.
+
+    `order` is a key of CADRE_ORDERS. PostgreSQL evaluates the hours subquery after the sort and
+    the limit when nothing sorts or filters on it, so "recent" computes only the page's rows' hours.
+    """
+    posts = _posts_held_in(user, year)
     cadres = (
-        Person.objects.filter(Exists(posts.filter(person=OuterRef("pk"))))
+        # Driven from the posts (a few thousand in a province), not by probing every person for one.
+        Person.objects.filter(pk__in=posts.values("person_id"))
         .annotate(year_hours=Coalesce(Subquery(_year_hours(year), output_field=HOURS), ZERO))
         .select_related("region")
-        .order_by("year_hours", "name", "id")
+        .order_by(*CADRE_ORDERS[order])
     )
     if behind_only:
         cadres = cadres.filter(year_hours__lt=required_hours(year))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions as ec
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
@@ -68,7 +69,18 @@ def test_a_county_staff_member_registers_a_person_with_the_live_id_check(
 
     Select(browser.find_element(By.NAME, "ethnicity")).select_by_visible_text("回族")
     Select(browser.find_element(By.NAME, "region")).select_by_value(str(region("630102001000").pk))
-    Select(browser.find_element(By.NAME, "employer")).select_by_value(str(park.pk))
+    # The employer is found by typing (a search select), picked with the keyboard.
+    employer = browser.find_element(By.ID, "id_employer")
+    employer.send_keys("东川工业")
+    wait.until(lambda driver: employer.get_attribute("aria-expanded") == "true")
+    option = browser.find_element(By.CSS_SELECTOR, "#id_employer_listbox [role=option]")
+    assert option.get_attribute("data-label") == "东川工业园区"
+    employer.send_keys(Keys.ARROW_DOWN)
+    assert employer.get_attribute("aria-activedescendant") == option.get_attribute("id")
+    employer.send_keys(Keys.ENTER)
+    assert browser.find_element(By.NAME, "employer").get_attribute("value") == str(park.pk)
+    assert employer.get_attribute("value") == "东川工业园区"
+    assert employer.get_attribute("aria-expanded") == "false"
     browser.find_element(By.CSS_SELECTOR, f'input[name="identity_tags"][value="{identity_tag("worker").pk}"]').click()
     browser.save_screenshot("/tmp/qunzhi-register.png")
 

@@ -211,7 +211,10 @@ def test_the_register_form_offers_only_the_users_regions_and_host_units(staff_cl
     text = _text(response)
     assert '<optgroup label="青海省西宁市城东区">' in text and "东关大街街道" in text
     assert "城中区" not in text and "南川工业园区" not in text
-    assert "东川工业园区" in text
+    # Host units are found by typing (a search select), not listed: the lookup offers only the user's.
+    assert 'data-url="/lookup/host-units/"' in text and 'name="employer" value=""' in text
+    found = staff_client.get(reverse("lookup-host-units"), {"q": "工业园区"}).json()["results"]
+    assert [row["label"] for row in found] == ["东川工业园区"]
     assert text.count('type="checkbox" name="identity_tags"') == 9
     assert text.count("<option value=") >= 56  # the ethnicities
 
@@ -414,8 +417,13 @@ def test_a_transfer_moves_the_membership_and_the_history_shows_both_rows(staff_c
     assert f'href="{transfer_url}"' in page
     form_page = staff_client.get(transfer_url)
     offered = _text(form_page)
-    assert f'<option value="{county_women.pk}">{county_women.name}</option>' in offered
-    assert f'<option value="{street_women.pk}"' not in offered
+    # The search select asks for the membership's federation, without the organization it leaves.
+    women = county_women.federation_id
+    lookup = f"{reverse('lookup-organizations')}?federation={women}&exclude={street_women.pk}"
+    assert f'data-url="{lookup}"' in offered
+    found = staff_client.get(f"{lookup}&q=妇").json()["results"]
+    assert county_women.pk in [row["id"] for row in found]
+    assert street_women.pk not in [row["id"] for row in found]
 
     response = staff_client.post(
         transfer_url,

@@ -39,7 +39,7 @@ from apps.talent.models import (
 from apps.talent.rules import add_months
 from apps.talent.views.experts import PERSON_NOT_FOUND
 from tests.factories import UserFactory, region, unit
-from tests.members.factories import PersonFactory, id_number
+from tests.members.factories import CadrePostFactory, PersonFactory, id_number
 from tests.talent.factories import CourseFactory, attended, cadre, expert
 from tests.venues.factories import make_room, make_venue
 
@@ -1023,3 +1023,17 @@ def test_an_expert_is_changed_and_taken_out_of_the_pool_keeping_the_history(clie
     pool.refresh_from_db()
     assert (pool.specialty, pool.availability, pool.is_active) == ("牦牛藏羊养殖", "unavailable", False)
     assert client.get(reverse("web-expert-update", args=[pool.pk]), HTTP_HOST="testserver").status_code == 200
+
+
+def test_the_cadre_list_shows_newest_records_first_and_fewest_hours_first_on_request(client, county_staff, demo):
+    client.force_login(county_staff)
+    url = reverse("web-cadre-training-list")
+    response = client.get(url, {"year": "2026"})
+    newest = [person.pk for person, _, _ in response.context["rows"]]
+    assert newest == sorted(newest, reverse=True) and len(newest) == 4
+    # Counted on the posts: a cadre holding two posts is one cadre.
+    CadrePostFactory(person=response.context["rows"][0][0], organization=unit("630102", "women"), title="兼职")
+    assert "共 4 名干部" in text(client.get(url, {"year": "2026"}))
+    rows = client.get(url, {"year": "2026", "order": "hours"}).context["rows"]
+    hours = [person.year_hours for person, _, _ in rows]
+    assert hours == sorted(hours) and hours != [hours[0]] * len(hours)

@@ -212,10 +212,15 @@ class AttendanceSheetForm(forms.Form):
         return [(row, self[f"p{row.person.pk}"]) for row in self.rows]
 
 
+CADRE_ORDER_CHOICES = [("recent", "最近登记的在前"), ("hours", "学时最少的在前")]
+
+
 class TrainingListForm(forms.Form):
     year = YearField()
     behind = forms.BooleanField(label="只看未达标", required=False)
     q = SearchField("姓名", "输入姓名搜索")
+    # Fewest hours first sums every cadre's hours to sort them: asked for, not the default.
+    order = forms.ChoiceField(label="排序", choices=CADRE_ORDER_CHOICES, required=False)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -225,6 +230,11 @@ class TrainingListForm(forms.Form):
         self.is_valid()
         data = self.cleaned_data
         return data.get("year") or timezone.localdate().year, bool(data.get("behind")), data.get("q", "").strip()
+
+    @property
+    def chosen_order(self) -> str:
+        self.is_valid()
+        return self.cleaned_data.get("order") or CADRE_ORDER_CHOICES[0][0]
 
 
 class YearForm(forms.Form):

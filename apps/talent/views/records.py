@@ -6,7 +6,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
 from apps.core.access import signed_in
-from apps.organizations.views import paginate, render_results
+from apps.core.pagination import BoundedCountPaginator
+from apps.organizations.views import PAGE_SIZE, render_results
 from apps.talent import selectors
 from apps.talent.forms import TrainingListForm, YearForm
 from apps.talent.selectors import ZERO, people_in_reach
@@ -14,14 +15,21 @@ from apps.talent.selectors import ZERO, people_in_reach
 
 @signed_in
 def cadre_training_list(request: HttpRequest) -> HttpResponse:
-    """Cadres in scope with their hours in the year, fewest first; `behind` keeps those under the requirement."""
+    """Cadres in scope with their hours in the year (newest records or fewest hours first); `behind` keeps
+    those under the requirement."""
     form = TrainingListForm(request.GET)
     year, behind_only, search = form.values()
-    cadres = selectors.cadre_training_list(user=request.user, year=year, behind_only=behind_only)
+    cadres = selectors.cadre_training_list(
+        user=request.user, year=year, behind_only=behind_only, order=form.chosen_order
+    )
     if search:
         cadres = cadres.filter(name__contains=search)
     required = selectors.required_hours(year)
-    pages = paginate(request, cadres)
+    paginator = BoundedCountPaginator(cadres, PAGE_SIZE)
+    if not search and not behind_only:
+        paginator.count = selectors.cadre_count(user=request.user, year=year)
+    page = paginator.get_page(request.GET.get("page"))
+    pages = {"page": page, "page_numbers": list(paginator.get_elided_page_range(page.number))}
     rows = [
         (person, max(required - person.year_hours, ZERO), min(int(person.year_hours * 100 / required), 100))
         for person in pages["page"].object_list
