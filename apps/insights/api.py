@@ -175,6 +175,16 @@ class ScorecardSerializer(serializers.Serializer):
     trend = ScorecardTrendSerializer()
 
 
+def _region_asked(user, params: dict):
+    """`?region=` in the viewer's scope (404 outside), or the top of their scope."""
+    if "region" in params:
+        return scorecard_region(user, params["region"])
+    region = default_region(user)
+    if region is None:
+        raise NotFound("您没有可查看的区划。")
+    return region
+
+
 class ScorecardView(APIView):
     permission_classes = [IsAuthenticated]
 
@@ -188,12 +198,7 @@ class ScorecardView(APIView):
         query = ScorecardQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         params = query.validated_data
-        if "region" in params:
-            region = scorecard_region(request.user, params["region"])
-        else:
-            region = default_region(request.user)
-            if region is None:
-                raise NotFound("您没有可查看的区划。")
+        region = _region_asked(request.user, params)
         card, trend = scorecard_cache.served(user=request.user, region=region, start=params["start"], end=params["end"])
         figures = [
             {
@@ -259,10 +264,5 @@ class MemberRollupView(APIView):
     def get(self, request):
         query = RollupQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
-        if "region" in query.validated_data:
-            region = scorecard_region(request.user, query.validated_data["region"])
-        else:
-            region = default_region(request.user)
-            if region is None:
-                raise NotFound("您没有可查看的区划。")
+        region = _region_asked(request.user, query.validated_data)
         return Response(MemberRollupSerializer(scorecard_cache.served_rollup(user=request.user, region=region)).data)
