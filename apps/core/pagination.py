@@ -47,7 +47,10 @@ class BoundedCountPaginator(Paginator):
 
     @cached_property
     def count(self) -> int:
-        first = self.object_list[: self.limit + 1]
+        rows = self.object_list
+        if hasattr(rows, "order_by"):
+            rows = rows.order_by()  # any 10,001 rows count the same: no sort to pick them
+        first = rows[: self.limit + 1]
         return len(first) if isinstance(first, list) else first.count()
 
     @property

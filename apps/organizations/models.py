@@ -126,7 +126,11 @@ class HostUnit(SyncedModel):
                 fields=["credit_code"], condition=~Q(credit_code=""), name="org_hostunit_unique_credit_code"
             ),
         ]
-        indexes = [models.Index(fields=["region", "kind"], name="org_hostunit_region_kind")]
+        indexes = [
+            models.Index(fields=["region", "kind"], name="org_hostunit_region_kind"),
+            # The lists' order: a page is read off the index, not sorted out of every unit.
+            models.Index(fields=["name", "id"], name="org_hostunit_name_id"),
+        ]
 
     def __str__(self) -> str:
         return self.name

@@ -106,9 +106,11 @@ def test_a_county_staff_member_creates_publishes_and_runs_an_activity(
     _set(browser, "id_end", f"{timezone.localtime(end):{DATETIME}}")
     _set(browser, "id_start", f"{timezone.localtime(start):{DATETIME}}")
     Select(browser.find_element(By.ID, "id_room")).select_by_value(str(room.pk))
-    # htmx shows the room's day beside the form: open, nothing booked yet.
-    day = wait.until(ec.visibility_of_element_located((By.ID, "room-day")))
-    assert "多功能活动厅" in day.text and "当天尚无预约" in day.text
+    # htmx shows the room's day beside the form: open, nothing booked yet. Changing the start
+    # and the room each fetch it, so the panel may be swapped while read: wait on its text,
+    # which the condition finds afresh on every poll.
+    wait.until(ec.text_to_be_present_in_element((By.ID, "room-day"), "当天尚无预约"))
+    wait.until(ec.text_to_be_present_in_element((By.ID, "room-day"), "多功能活动厅"))
     _click(browser, browser.find_element(By.CSS_SELECTOR, "#activity-form button[type=submit]"))
 
     wait.until(ec.presence_of_element_located((By.ID, "activity-facts")))

@@ -29,6 +29,7 @@ def test_past_the_limit_the_changelist_says_more_and_counts_no_further(client, c
     assert "超过 3 条人员" in response.content.decode()
     counts = [query["sql"] for query in queries.captured_queries if "COUNT(" in query["sql"]]
     assert counts and all("LIMIT 4" in sql for sql in counts), counts  # bounded, and no full-table count
+    assert not [sql for sql in counts if "ORDER BY" in sql]  # any rows count the same: nothing sorted
 
 
 def test_below_the_limit_the_count_is_exact(client, county_staff, five_people, monkeypatch):
