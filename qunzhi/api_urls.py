@@ -2,8 +2,8 @@
 
 from django.urls import path
 from rest_framework.routers import DefaultRouter
-from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
 
+from apps.accounts.api import TokenObtainView, TokenRefreshView
 from apps.activities import api as activities
 from apps.exports import api as exports
 from apps.insights import api_evaluation as evaluation
@@ -61,7 +61,7 @@ router.register("evaluations", evaluation.EvaluationViewSet, basename="evaluatio
 router.register("evaluation-scores", evaluation.EvaluationScoreViewSet, basename="evaluation-score")
 
 urlpatterns = [
-    path("auth/token/", TokenObtainPairView.as_view(), name="token-obtain"),
+    path("auth/token/", TokenObtainView.as_view(), name="token-obtain"),
     path("auth/token/refresh/", TokenRefreshView.as_view(), name="token-refresh"),
     # 一人一档 is insights' (which reads every app), under people/ without apps/members knowing of it.
     path("people/<int:pk>/record/", PersonRecordView.as_view(), name="person-record"),

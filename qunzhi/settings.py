@@ -56,6 +56,8 @@ INSTALLED_APPS = [
     "treebeard",
     "import_export",
     "django_celery_beat",
+    "axes",
+    "auditlog",
     # Ours, in dependency order: each app may depend only on those above it.
     "apps.core",
     "apps.accounts",
@@ -71,14 +73,22 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First, so that every later middleware's log lines carry the request's id.
+    "apps.core.logging.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # The change log's actor and remote address (apps.core.audit).
+    "apps.core.audit.AuditActorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Near the end, so it turns a login that axes flagged as locked out into the lockout page.
+    "axes.middleware.AxesMiddleware",
+    # Innermost, so it sees a view's database error before any other middleware turns it into a 500.
+    "apps.core.middleware.DatabaseUnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "qunzhi.urls"
@@ -121,7 +131,17 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 REDIS_URL = env.str("REDIS_URL", default="")
 
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    # A Redis outage is a cache miss (apps.core.cache), and costs milliseconds: short timeouts.
+    CACHES = {
+        "default": {
+            "BACKEND": "apps.core.cache.TolerantRedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": {
+                "socket_connect_timeout": env.float("REDIS_CONNECT_TIMEOUT", default=0.25),
+                "socket_timeout": env.float("REDIS_SOCKET_TIMEOUT", default=0.5),
+            },
+        }
+    }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
@@ -139,11 +159,25 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_RESULT_EXPIRES = timedelta(days=1)
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Publishing gives up fast when Redis is down: the task waits in the outbox (apps.core.outbox).
+CELERY_BROKER_CONNECTION_TIMEOUT = env.float("CELERY_BROKER_CONNECTION_TIMEOUT", default=1.0)
+# With acks_late a message taken by a worker that died is delivered again after this long
+# (Redis has no acknowledgements of its own); longer than the longest task, or it runs twice
+# while still running (harmless for outbox messages, which run once in effect).
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600),
+    "socket_connect_timeout": env.float("REDIS_CONNECT_TIMEOUT", default=0.25),
+}
+CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"socket_connect_timeout": env.float("REDIS_CONNECT_TIMEOUT", default=0.25)}
+# An outbox message sent this long ago and not yet done is published again (Redis may have lost it).
+OUTBOX_REPUBLISH_AFTER_SECONDS = env.int("OUTBOX_REPUBLISH_AFTER_SECONDS", default=3600)
 
 # Auth -----------------------------------------------------------------------------------
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
+    # First: refuses a locked-out login before any password is checked.
+    "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
@@ -152,10 +186,30 @@ GUARDIAN_ANONYMOUS_USER_NAME = None
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {"NAME": "apps.accounts.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+# Login lockout (django-axes; apps.accounts.lockout explains the two counts). Within the cool-off
+# window, LOGIN_FAILURE_LIMIT failures on one account, or LOGIN_ADDRESS_FAILURE_LIMIT from one
+# address (an office or a mobile network shares one), lock that login out until the window has
+# passed since the last failure. Admins lift a lockout in the admin (访问尝试) or with
+# `manage.py axes_reset_username <name>` / `axes_reset_ip <address>`.
+AXES_ENABLED = env.bool("AXES_ENABLED", default=True)
+AXES_HANDLER = "apps.accounts.lockout.LockoutHandler"
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+LOGIN_ADDRESS_FAILURE_LIMIT = env.int("LOGIN_ADDRESS_FAILURE_LIMIT", default=30)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOGIN_COOLOFF_MINUTES", default=15))
+AXES_RESET_ON_SUCCESS = True
+# One line per failure and lockout is enough; verbose adds a banner to every manage.py command.
+AXES_VERBOSE = False
+AXES_LOCKOUT_CALLABLE = "apps.accounts.lockout.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "apps.accounts.client_address.client_address"
+# Addresses or networks of the reverse proxies whose X-Forwarded-For is believed (comma-separated,
+# e.g. 10.0.0.2,172.16.0.0/12); empty: the connection's own address is the client's.
+TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
 
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "home"
@@ -215,6 +269,17 @@ REST_FRAMEWORK = {
     ],
     "DATETIME_FORMAT": "iso-8601",
     "COERCE_DECIMAL_TO_STRING": True,
+    # apps.accounts.throttles: 429 in Chinese with Retry-After, counted in the cache (Redis in
+    # production). Rates as "<n>/<second|minute|hour|day>"; "off" turns one off.
+    "DEFAULT_THROTTLE_CLASSES": ["apps.accounts.throttles.UserThrottle", "apps.accounts.throttles.AnonThrottle"],
+    "DEFAULT_THROTTLE_RATES": {
+        scope: (None if rate.strip().lower() == "off" else rate)
+        for scope, rate in {
+            "user": env.str("API_THROTTLE_USER", default="600/minute"),
+            "anon": env.str("API_THROTTLE_ANON", default="60/minute"),
+            "token": env.str("API_THROTTLE_TOKEN", default="20/minute"),
+        }.items()
+    },
 }
 
 SIMPLE_JWT = {
@@ -233,6 +298,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # The errors every operation can answer (400, 401, 403, 404, 409, 429) documented once; times as written.
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "apps.core.schema.complete_schema",
+    ],
     # Several models have a `level`; each choice set gets its own named enum.
     "ENUM_NAME_OVERRIDES": {
         "RegionLevelEnum": "apps.organizations.models.RegionLevel",
@@ -263,6 +333,16 @@ SPECTACULAR_SETTINGS = {
 
 IMPORT_EXPORT_USE_TRANSACTIONS = True
 IMPORT_EXPORT_SKIP_ADMIN_LOG = False
+# Admin imports (django-import-export holds the whole file in memory and previews it) refuse a
+# larger file before reading it; the people bulk import streams, so it allows more (100,000 rows).
+IMPORT_MAX_UPLOAD_MB = env.int("IMPORT_MAX_UPLOAD_MB", default=20)
+PEOPLE_BULK_IMPORT_MAX_MB = env.int("PEOPLE_BULK_IMPORT_MAX_MB", default=64)
+# Uploaded files above this go to a temporary file instead of memory.
+FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 2**20
+# A request body other than files (JSON, form fields) above this is refused with a 400.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 2**20
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 2000
+DATA_UPLOAD_MAX_NUMBER_FILES = 20
 
 # Security -------------------------------------------------------------------------------
 
@@ -282,21 +362,42 @@ if PRODUCTION:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
 
+# One line per record: JSON on stdout in production (apps.core.logging.JsonFormatter), where the
+# container's log driver collects it; plain text on stderr for a developer, whose stdout carries
+# commands' output (dumpdata, shell). LOG_FORMAT overrides the format.
+# gunicorn (qunzhi/gunicorn_conf.py) and Celery (qunzhi/celery.py) log through this same config.
+LOG_FORMAT = env.str("LOG_FORMAT", default="json" if PRODUCTION else "plain")
+if LOG_FORMAT not in ("json", "plain"):
+    raise ImproperlyConfigured(f"LOG_FORMAT must be json or plain, not {LOG_FORMAT!r}.")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "filters": {"mask_id_numbers": {"()": "apps.core.log_filters.MaskIdNumbers"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {"()": "apps.core.logging.JsonFormatter"},
+    },
+    "filters": {
+        "access_log_fields": {"()": "apps.core.logging.AccessLogFields"},
+        "mask_id_numbers": {"()": "apps.core.log_filters.MaskIdNumbers"},
+    },
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["mask_id_numbers"]},
+        "console": {
+            "class": "logging.StreamHandler",
+            "stream": "ext://sys.stdout" if PRODUCTION else "ext://sys.stderr",
+            "formatter": LOG_FORMAT,
+            # In this order: the fields are taken before masking drops the line's arguments.
+            "filters": ["access_log_fields", "mask_id_numbers"],
+        },
     },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    # Django's own handlers would print every line twice beside the root's, unmasked.
+    # Django's, gunicorn's and Celery's own handlers would print every line a second time
+    # beside the root's, unmasked and not as JSON.
     "loggers": {
         "django": {"handlers": [], "propagate": True},
         "django.server": {"handlers": [], "propagate": True},
         "gunicorn.access": {"handlers": [], "propagate": True},
         "gunicorn.error": {"handlers": [], "propagate": True},
+        "celery": {"handlers": [], "propagate": True},
     },
 }
 
@@ -328,6 +429,7 @@ SCORECARD_CACHE_SECONDS = env.int("SCORECARD_CACHE_SECONDS", default=600)
 # sync_beat_schedule`, which adds what is missing and leaves alone what an admin has edited
 # (Celery's own CELERY_BEAT_SCHEDULE would overwrite those edits at every beat start).
 QUNZHI_BEAT_SCHEDULE = {
+    "relay-outbox": {"task": "core.outbox_relay", "schedule": timedelta(minutes=1)},
     "purge-sync-tombstones": {"task": "core.tombstones_purge", "schedule": timedelta(days=1)},
     "reevaluate-memberships": {"task": "members.reevaluate_memberships", "schedule": timedelta(days=1)},
     "remind-tomorrows-bookings": {"task": "venues.bookings_remind", "schedule": crontab(hour=18, minute=0)},

@@ -27,6 +27,15 @@ CHENGZHONG = "630103"
 
 def pytest_configure(config):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Tests make many requests as one user from one address; the API throttles stay on (their
+    # code runs) at rates no test reaches. tests/security/test_throttling.py sets low ones.
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {"user": "100000/minute", "anon": "100000/minute", "token": "100000/minute"},
+    }
+    from rest_framework.settings import api_settings
+
+    api_settings.reload()
     # Tasks run in-process in tests, even with REDIS_URL set; the broker test opts out.
     from qunzhi.celery import app
 
@@ -47,6 +56,9 @@ def ensure_reference_data() -> None:
         members = importlib.import_module("apps.members.migrations.0002_identity_tags_rules_and_role_permissions")
         members.create_tags_and_rules(django_apps, None)
         members.grant_role_permissions(django_apps, None)
+        importlib.import_module("apps.members.migrations.0007_encrypt_phones_and_grant").grant_permissions(
+            django_apps, None
+        )
         venues = importlib.import_module("apps.venues.migrations.0003_role_permissions")
         venues.grant_role_permissions(django_apps, None)
         resources = importlib.import_module("apps.resources.migrations.0002_categories_and_role_permissions")

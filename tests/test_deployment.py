@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import ast
+import base64
 import importlib
 import os
+import re
+import secrets
 import shlex
 import subprocess
 import sys
@@ -36,14 +40,47 @@ def test_compose_describes_the_whole_stack_with_health_checks():
         assert services[name]["depends_on"]["db"]["condition"] == "service_healthy"
 
 
-def test_web_runs_gunicorn_on_the_real_wsgi_application_after_migrating_and_seeding():
-    words = _words(COMPOSE["services"]["web"]["command"])
-    script = shlex.split(words[-1]) if words[:2] == ["sh", "-c"] else words
-    application = _import_target(script[script.index("gunicorn") + 1])
-    assert callable(application)
-    managed = [script[i + 1] for i, word in enumerate(script) if word == "manage.py"]
-    assert managed == ["migrate", "seed_demo", "sync_beat_schedule"]
-    assert set(managed) <= set(get_commands())
+def _run_web_command(tmp_path: Path, **env: str) -> list[list[str]]:
+    """Runs the web service's command as its container would, with `python` and `gunicorn` recording their arguments."""
+    words = COMPOSE["services"]["web"]["command"]
+    assert words[:2] == ["sh", "-c"]
+    calls = tmp_path / "calls"
+    for program in ("python", "gunicorn"):
+        stub = tmp_path / program
+        stub.write_text(f'#!/bin/sh\necho "{program} $*" >> "{calls}"\n')
+        stub.chmod(0o755)
+    script = words[2].replace("$$", "$")  # compose's escape for a literal $
+    environment = {"PATH": f"{tmp_path}:/usr/bin:/bin", **env}
+    subprocess.run(["sh", "-c", script], env=environment, check=True, timeout=30)
+    return [shlex.split(line) for line in calls.read_text().splitlines()]
+
+
+def test_web_migrates_then_serves_the_real_wsgi_application_without_demo_data(tmp_path):
+    calls = _run_web_command(tmp_path)
+    assert [call[:3] for call in calls[:-1]] == [
+        ["python", "manage.py", "migrate"],
+        ["python", "manage.py", "sync_beat_schedule"],
+    ]
+    gunicorn = calls[-1]
+    assert gunicorn[:3] == ["gunicorn", "-c", "python:qunzhi.gunicorn_conf"]
+    assert callable(_import_target(gunicorn[3]))
+    assert {"migrate", "sync_beat_schedule", "seed_demo"} <= set(get_commands())
+
+
+def test_web_seeds_the_demo_data_only_when_asked(tmp_path):
+    (tmp_path / "on").mkdir()
+    (tmp_path / "off").mkdir()
+    seeded = _run_web_command(tmp_path / "on", SEED_DEMO="1")
+    assert seeded[1] == ["python", "manage.py", "seed_demo", "--force"]
+    assert _run_web_command(tmp_path / "off", SEED_DEMO="0") == [seeded[0], *seeded[2:]]
+
+
+def test_gunicorn_logs_through_the_settings_logging():
+    from django.conf import settings
+
+    config = importlib.import_module("qunzhi.gunicorn_conf")
+    assert config.logconfig_dict is settings.LOGGING
+    assert config.bind == "0.0.0.0:8000"
 
 
 @pytest.mark.parametrize("service", ["worker", "beat"])
@@ -95,5 +132,93 @@ def test_production_passes_check_deploy_without_warnings():
         SECRET_KEY="p9Xk2-qLm7vR4tYw8ZbN3cH6jF1sD5gA0eU-iO_pK7lM2nB4vC8xZ3qW6rT9yE1u",
         ALLOWED_HOSTS="qunzhi.example.org",
         **PRODUCTION_KEYS,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+# .env.example -------------------------------------------------------------------------------
+
+ENV_EXAMPLE = (ROOT / ".env.example").read_text(encoding="utf-8")
+# NAME=value, or `# NAME=value` for a documented setting whose default is kept.
+EXAMPLE_NAMES = set(re.findall(r"^(?:# )?([A-Z][A-Z0-9_]*)=", ENV_EXAMPLE, flags=re.MULTILINE))
+EXAMPLE_VALUES = dict(re.findall(r"^([A-Z][A-Z0-9_]*)=(.*)$", ENV_EXAMPLE, flags=re.MULTILINE))
+
+
+def _settings_env_names() -> set[str]:
+    """Every variable settings.py reads: env("X"), env.str("X"), env.list("X"), env.db_url("X")…"""
+    tree = ast.parse((ROOT / "qunzhi" / "settings.py").read_text(encoding="utf-8"))
+    names = set()
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call) or not node.args or not isinstance(node.args[0], ast.Constant):
+            continue
+        function = node.func
+        if (isinstance(function, ast.Name) and function.id == "env") or (
+            isinstance(function, ast.Attribute) and isinstance(function.value, ast.Name) and function.value.id == "env"
+        ):
+            names.add(node.args[0].value)
+    return names
+
+
+def test_env_example_lists_every_variable_the_settings_read():
+    names = _settings_env_names()
+    assert {"SECRET_KEY", "DATABASE_URL", "LOG_LEVEL", "JWT_ACCESS_MINUTES"} <= names  # the scan finds them
+    assert names - EXAMPLE_NAMES == set()
+
+
+def test_env_example_lists_every_variable_compose_reads():
+    referenced = set(re.findall(r"\$\{([A-Z][A-Z0-9_]*)", (ROOT / "docker-compose.yml").read_text(encoding="utf-8")))
+    assert referenced - EXAMPLE_NAMES == set()
+    assert "WEB_CONCURRENCY" in EXAMPLE_VALUES and "SEED_DEMO" in EXAMPLE_VALUES
+
+
+def test_env_example_leaves_the_secrets_empty_and_compose_refuses_to_start_without_them():
+    environment = COMPOSE["x-app"]["environment"]
+    for secret in ("SECRET_KEY", "FIELD_ENCRYPTION_KEYS", "FIELD_HASH_KEY", "POSTGRES_PASSWORD"):
+        assert EXAMPLE_VALUES[secret] == "", f"{secret} must be generated per deployment, not shipped"
+        required = re.compile(r"\$\{" + secret + r":\?[^}]+\}")
+        assert required.search(yaml.safe_dump(COMPOSE)), f"compose does not require {secret}"
+    assert environment["DJANGO_ENV"] == "production"
+    assert EXAMPLE_VALUES["SEED_DEMO"] == "0"
+
+
+def test_app_services_read_env_file_and_share_the_media_volume():
+    for name in ("web", "worker", "beat"):
+        service = COMPOSE["services"][name]
+        assert service["env_file"] == ".env"
+        assert "media:/app/var/media" in service["volumes"]
+        assert service["environment"]["QUNZHI_MEDIA_ROOT"] == "/app/var/media"
+
+
+def test_the_image_collects_static_files_and_runs_as_a_non_root_user():
+    from django.conf import settings
+
+    dockerfile = (ROOT / "Dockerfile").read_text(encoding="utf-8")
+    instructions = [line.split(None, 1) for line in dockerfile.splitlines() if line and not line[0].isspace()]
+    keywords = [words[0] for words in instructions if words[0].isupper()]
+    assert "collectstatic --noinput" in dockerfile
+    assert keywords.index("USER") < keywords.index("CMD")
+    assert [words[1] for words in instructions if words[0] == "USER"] == ["qunzhi"]
+    assert "whitenoise.middleware.WhiteNoiseMiddleware" in settings.MIDDLEWARE
+    assert ".env" in (ROOT / ".dockerignore").read_text(encoding="utf-8").split()
+
+
+def test_the_env_example_passes_check_deploy_once_its_secrets_are_filled_in():
+    """What an operator gets after following .env.example: no warning from check --deploy."""
+    filled = dict(EXAMPLE_VALUES)
+    filled.update(
+        SECRET_KEY=secrets.token_urlsafe(50),
+        FIELD_ENCRYPTION_KEYS=base64.urlsafe_b64encode(os.urandom(32)).decode(),
+        FIELD_HASH_KEY=secrets.token_urlsafe(32),
+        DJANGO_ENV=COMPOSE["x-app"]["environment"]["DJANGO_ENV"],
+    )
+    environment = {key: value for key, value in os.environ.items() if key not in EXAMPLE_NAMES | SECRETS}
+    environment.update(filled)
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert result.returncode == 0, result.stdout + result.stderr

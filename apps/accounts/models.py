@@ -3,12 +3,16 @@ from __future__ import annotations
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 
+from apps.core.crypto import EncryptedTextField
+from apps.core.phones import PHONE_MAX_LENGTH, keep_masked_phone
+
 
 class User(AbstractUser):
     """A platform account. Chinese names are one string, so `name` replaces first/last."""
 
     name = models.CharField("姓名", max_length=64, blank=True)
-    phone = models.CharField("手机号", max_length=20, blank=True)
+    phone = EncryptedTextField("手机号（密文）", max_length=PHONE_MAX_LENGTH, blank=True)
+    phone_masked = models.CharField("手机号", max_length=PHONE_MAX_LENGTH, blank=True, editable=False)
 
     class Meta(AbstractUser.Meta):
         verbose_name = "用户"
@@ -16,6 +20,10 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.name or self.username
+
+    def save(self, *args, **kwargs):
+        keep_masked_phone(self, kwargs)
+        super().save(*args, **kwargs)
 
     def get_full_name(self) -> str:
         return self.name or self.username

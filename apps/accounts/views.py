@@ -18,8 +18,8 @@ def notification_list(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/notifications.html", {"page": page})
 
 
-@require_POST
 @signed_in
+@require_POST
 def notifications_read(request: HttpRequest) -> HttpResponse:
     notifications_mark_read(user=request.user)
     return redirect("accounts:notifications")

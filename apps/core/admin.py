@@ -11,6 +11,10 @@ The admin is one more door to the same service functions the API and the pages c
 
 from __future__ import annotations
 
+import csv
+import io
+
+from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.actions import delete_selected as django_delete_selected
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -22,12 +26,20 @@ from django.http import HttpResponseRedirect
 from django.urls import reverse
 from import_export.admin import ImportExportMixin
 from import_export.formats import base_formats
-from import_export.forms import ExportForm
+from import_export.forms import ExportForm, ImportForm
 
 from apps.core.exceptions import CONFLICT_PROTECTED, ConflictError
+from apps.core.models import OutboxMessage, OutboxStatus
+from apps.core.outbox import outbox_retry
+from apps.core.spreadsheets import neutralize
 
 NO_PERMISSION = "您没有执行此操作的权限。"
 DELETE_REFUSED = "未能删除“{obj}”：{reason}"
+IMPORT_TOO_LARGE = "文件过大（{size:.1f} MB），单次最多导入 {limit} MB；请拆分后分批导入。"
+IMPORT_NOT_XLSX = "文件不是有效的 xlsx 表格（可能已损坏，或选错了格式）。"
+IMPORT_NOT_TEXT = "无法读取 CSV 文件：请以 UTF-8 或 GBK 编码保存。"
+IMPORT_NO_HEADERS = "文件第一行应为列名（{columns}），未找到任何一列。"
+IMPORT_UNREADABLE = "无法读取文件，请检查文件内容与所选格式是否一致。"
 IMPORT_ROLLED_BACK = (
     "导入未完成：确认导入时有 {count} 行未通过校验（数据可能在预览后发生了变化），已全部撤销，请重新上传。"
 )
@@ -255,6 +267,85 @@ def _as_utf8(data: bytes) -> bytes:
     return data
 
 
+def _decoded(data: bytes) -> str:
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return data.decode("gb18030")
+
+
+def _first_row(data: bytes, is_xlsx: bool) -> list[str]:
+    if is_xlsx:
+        import openpyxl
+
+        workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        try:
+            row = next(workbook.active.iter_rows(max_row=1, values_only=True), ())
+        finally:
+            workbook.close()
+    else:
+        row = next(csv.reader(io.StringIO(_decoded(data))), [])
+    return [str(cell).strip() for cell in row if cell is not None]
+
+
+class CheckedImportForm(ImportForm):
+    """The import form, refusing before any row is read what cannot be imported, each with its reason:
+    a file over IMPORT_MAX_UPLOAD_MB, an xlsx that is no workbook, a csv in neither UTF-8 nor GBK,
+    a first row naming none of the resource's columns."""
+
+    def __init__(self, formats, resources, **kwargs):
+        super().__init__(formats, resources, **kwargs)
+        self.import_formats = formats
+        self.import_resources = resources
+
+    def clean_import_file(self):
+        upload = self.cleaned_data["import_file"]
+        limit = settings.IMPORT_MAX_UPLOAD_MB
+        if upload.size > limit * 2**20:
+            raise ValidationError(IMPORT_TOO_LARGE.format(size=upload.size / 2**20, limit=limit))
+        return upload
+
+    def clean(self):
+        data = super().clean()
+        upload, chosen = data.get("import_file"), data.get("format")
+        if upload is None or not chosen:
+            return data
+        is_xlsx = self.import_formats[int(chosen)] is base_formats.XLSX
+        upload.seek(0)
+        content = upload.read()
+        upload.seek(0)
+        try:
+            headers = _first_row(content, is_xlsx)
+        except UnicodeDecodeError:
+            self.add_error("import_file", IMPORT_NOT_TEXT)
+            return data
+        except Exception:  # noqa: BLE001 - openpyxl fails on a bad file in many ways, each meaning "not xlsx"
+            self.add_error("import_file", IMPORT_NOT_XLSX if is_xlsx else IMPORT_UNREADABLE)
+            return data
+        resource = self.import_resources[int(data.get("resource") or 0)]
+        columns = [field.column_name for field in resource.fields.values()]
+        if headers and not set(headers) & set(columns):
+            self.add_error("import_file", IMPORT_NO_HEADERS.format(columns="、".join(columns)))
+        return data
+
+
+class _FormulaSafe:
+    """An export format whose text cells cannot run as formulas in a spreadsheet (apps.core.spreadsheets)."""
+
+    def export_data(self, dataset, **kwargs):
+        for _ in range(len(dataset)):
+            dataset.append([neutralize(cell) for cell in dataset.lpop()])
+        return super().export_data(dataset, **kwargs)
+
+
+class FormulaSafeXLSX(_FormulaSafe, base_formats.XLSX):
+    pass
+
+
+class FormulaSafeCSV(_FormulaSafe, base_formats.CSV):
+    pass
+
+
 class ServiceImportExportMixin(ImportExportMixin):
     """django-import-export for resources that write through services as the request's user.
 
@@ -263,6 +354,8 @@ class ServiceImportExportMixin(ImportExportMixin):
     """
 
     formats = (base_formats.XLSX, base_formats.CSV)
+    export_formats = (FormulaSafeXLSX, FormulaSafeCSV)
+    import_form_class = CheckedImportForm
     # All columns, always: a partial export could not be imported back.
     export_form_class = ExportForm
     # Excel reads a UTF-8 CSV as such only when it starts with a byte-order mark.
@@ -287,6 +380,10 @@ class ServiceImportExportMixin(ImportExportMixin):
         ]
         return context
 
+    def add_data_read_fail_error_to_form(self, form, e) -> None:
+        # import-export's own text is English and names the exception.
+        form.add_error("import_file", IMPORT_UNREADABLE)
+
     def get_import_data_kwargs(self, **kwargs):
         return {**super().get_import_data_kwargs(**kwargs), "rollback_on_validation_errors": True}
 
@@ -302,3 +399,38 @@ class ServiceImportExportMixin(ImportExportMixin):
             opts = self.opts
             return HttpResponseRedirect(reverse(f"admin:{opts.app_label}_{opts.model_name}_import"))
         return super().process_result(result, request)
+
+
+# The outbox ---------------------------------------------------------------------------
+
+OUTBOX_RETRIED = "已重新发送 {count} 条任务。"
+OUTBOX_STILL_PENDING = "消息队列（Redis）暂不可用，{count} 条任务仍待发送，将由定时任务自动重试。"
+
+
+@admin.register(OutboxMessage)
+class OutboxMessageAdmin(ReadOnlyAdmin):
+    """Tasks waiting for, or given to, Celery. Only superusers: the arguments are ids of any scope."""
+
+    list_display = ("id", "task_name", "status", "attempts", "created_at", "sent_at", "done_at", "last_error")
+    list_filter = ("status", "task_name")
+    search_fields = ("task_id",)
+    actions = ["retry"]
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        return request.user.is_active and request.user.is_superuser
+
+    def has_module_permission(self, request) -> bool:
+        return self.has_view_permission(request)
+
+    def has_retry_permission(self, request) -> bool:
+        return self.has_view_permission(request)
+
+    @admin.action(permissions=["retry"], description="重新发送所选任务")
+    def retry(self, request, queryset):
+        ids = list(queryset.values_list("pk", flat=True))
+        count = outbox_retry(message_ids=ids)
+        pending = OutboxMessage.objects.filter(pk__in=ids, status=OutboxStatus.PENDING).count()
+        if pending:
+            self.message_user(request, OUTBOX_STILL_PENDING.format(count=pending), messages.WARNING)
+        else:
+            self.message_user(request, OUTBOX_RETRIED.format(count=count), messages.SUCCESS)

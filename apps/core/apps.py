@@ -8,7 +8,10 @@ class CoreConfig(AppConfig):
     verbose_name = "公共"
 
     def ready(self) -> None:
+        from apps.core.audit import register_audited_models
         from apps.core.tombstones import record_deletion
+
+        register_audited_models()
 
         # A receiver rather than a call in each delete service: cascades and tree deletes
         # remove rows no service sees, and a client that missed them would keep ghosts.

@@ -1,6 +1,80 @@
+"""The audit trail (PIPL): who changed, read, exported or erased personal data.
+
+Two tables, one admin section ("审计日志"):
+- django-auditlog's LogEntry: every create, change and delete of the models in AUDITED,
+  field by field, with the actor and the remote address (AuditActorMiddleware). Sensitive
+  columns are left out (the ciphertext and the lookup hash: the plaintext must not reach the
+  log, and a token in it would outlive a key rotation and an erasure) or masked;
+- AuditEvent (audit_record): reads of full personal data, exports, bulk imports (COPY
+  bypasses the model signals auditlog listens to) and erasures with their reason.
+
+Both are writes only: no list page reads them, so they add no query to any read.
+"""
+
 from __future__ import annotations
 
+from auditlog.middleware import AuditlogMiddleware
+from auditlog.registry import auditlog
+from django.apps import apps
+
 from apps.core.models import AuditEvent
+
+_TIMESTAMPS = ["created_at", "updated_at"]
+
+# Registered by label, from CoreConfig.ready(): core depends on no other app of ours.
+AUDITED: dict[str, dict] = {
+    "members.Person": {
+        # The masked copies (id_number_masked, phone_masked) record that a number changed.
+        "exclude_fields": ["id_number", "id_number_hash", "phone", *_TIMESTAMPS],
+    },
+    "members.Membership": {"exclude_fields": _TIMESTAMPS},
+    "venues.Booking": {
+        "exclude_fields": ["reminded_at", *_TIMESTAMPS],
+        # A booking's contact is a person; their phone is kept as the masked form only.
+        "mask_fields": ["contact_phone"],
+        "mask_callable": "apps.core.phones.mask_phone",
+    },
+    "resources.LedgerEntry": {"exclude_fields": _TIMESTAMPS},
+}
+
+
+def register_audited_models() -> None:
+    for label, options in AUDITED.items():
+        model = apps.get_model(label)
+        if auditlog.contains(model):
+            continue
+        # The row's own columns only: auditlog would otherwise read reverse one-to-one relations
+        # (a booking's activity, its training session), a query each on every write.
+        excluded = set(options.get("exclude_fields", ()))
+        columns = [field.name for field in model._meta.concrete_fields if field.name not in excluded]
+        auditlog.register(model, include_fields=columns, **options)
+
+
+class _RequestContext(dict):
+    """auditlog's per-request context whose actor is read when a log line is written, not before.
+
+    The API authenticates (JWT) in the view, after the middleware has run: read up front, the
+    actor of every API change would be anonymous.
+    """
+
+    def __init__(self, request, **data):
+        super().__init__(actor=None, **data)
+        self.request = request
+
+    def get(self, key, default=None):
+        if key == "actor":
+            user = getattr(self.request, "user", None)
+            return user if user is not None and user.is_authenticated else None
+        return super().get(key, default)
+
+
+class AuditActorMiddleware(AuditlogMiddleware):
+    """auditlog's middleware (actor, remote address, correlation id), with the actor read late."""
+
+    def get_extra_data(self, request):
+        data = super().get_extra_data(request)
+        data.pop("actor", None)
+        return _RequestContext(request, **data)
 
 
 def audit_record(*, actor, action: str, obj=None, model: str = "", object_id: int | None = None, detail: str = ""):

@@ -18,8 +18,9 @@ def parse_updated_since(raw: str) -> datetime:
         if value is not None:
             if timezone.is_naive(value):
                 value = timezone.make_aware(value)
-            # The database compares in UTC; 0001-01-01+08:00 has no UTC counterpart.
-            value.astimezone(UTC)
+            # The database compares in UTC; 0001-01-01+08:00 has no UTC counterpart, and PostgreSQL
+            # refuses offsets Python accepts (up to ±23:59), so the instant is sent in UTC.
+            value = value.astimezone(UTC)
     except (ValueError, OverflowError):
         # Well-formed but impossible ("2026-02-30"), or beyond the calendar's ends.
         value = None

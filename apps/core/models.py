@@ -54,7 +54,11 @@ class Deletion(models.Model):
 
 
 class AuditEvent(models.Model):
-    """Who read or exported sensitive personal data, and when (PIPL).
+    """Who read, exported, bulk-imported or erased sensitive personal data, and when (PIPL).
+
+    Row-by-row changes of people, memberships, bookings and ledger entries are django-auditlog's
+    LogEntry (apps.core.audit registers them); this table keeps what a change log cannot show:
+    reads, exports, the bulk writes that bypass model signals, and erasures with their reason.
 
     The actor is kept by id and username, not by foreign key: the trail must outlive the
     account and never be cascaded away.
@@ -62,7 +66,10 @@ class AuditEvent(models.Model):
 
     class Action(models.TextChoices):
         VIEW_FULL_ID_NUMBER = "view_full_id_number", "查看完整身份证号"
+        VIEW_FULL_PHONE = "view_full_phone", "查看完整手机号"
         EXPORT = "export", "导出"
+        BULK_IMPORT = "bulk_import", "批量导入"
+        ERASE = "erase", "匿名化（删除个人信息）"
 
     action = models.CharField("操作", max_length=32, choices=Action.choices)
     actor_id = models.BigIntegerField("操作人 ID", null=True, blank=True)
@@ -80,3 +87,39 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.actor_username} {self.get_action_display()} {self.model}#{self.object_id}"
+
+
+class OutboxStatus(models.TextChoices):
+    PENDING = "pending", "待发送"
+    SENT = "sent", "已发送"
+    DONE = "done", "已完成"
+    FAILED = "failed", "失败"
+
+
+class OutboxMessage(models.Model):
+    """A Celery task asked for by a write, kept in the write's own transaction (apps.core.outbox).
+
+    The row commits with the data the task concerns, so a broker that is down loses nothing:
+    the relay publishes pending rows later. `task_id` is the Celery task id, so a worker can
+    tell a message it already carried out (status done) from a new one.
+    """
+
+    task_name = models.CharField("任务", max_length=128)
+    args = models.JSONField("参数", default=list, blank=True)
+    kwargs = models.JSONField("命名参数", default=dict, blank=True)
+    task_id = models.CharField("任务 ID", max_length=64, unique=True)
+    status = models.CharField("状态", max_length=16, choices=OutboxStatus.choices, default=OutboxStatus.PENDING)
+    attempts = models.PositiveIntegerField("发送次数", default=0)
+    last_error = models.TextField("最近错误", blank=True)
+    created_at = models.DateTimeField("创建时间", auto_now_add=True, db_index=True)
+    sent_at = models.DateTimeField("发送时间", null=True, blank=True)
+    done_at = models.DateTimeField("完成时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "待发任务"
+        verbose_name_plural = "待发任务"
+        ordering = ["id"]
+        indexes = [models.Index(fields=["status", "id"], name="core_outbox_status_id")]
+
+    def __str__(self) -> str:
+        return f"{self.task_name}#{self.pk}"

@@ -57,6 +57,8 @@ class ExportJobViewSet(ScopedReadOnlyViewSet):
     # One's own jobs need no model permission; what may be exported is checked by export_request.
     permission_classes = [IsAuthenticated]
     pagination_class = None
+    # A handful of one's own jobs, newest first: no delta sync (jobs have no updated_at), search or ordering.
+    filter_backends = []
 
     @extend_schema(summary="申请导出", request=ExportRequestSerializer, responses={201: ExportJobSerializer})
     def create(self, request):

@@ -11,6 +11,9 @@ from django.core.files import File
 from django.db import transaction
 from django.utils import timezone
 
+from apps.core.audit import audit_record
+from apps.core.models import AuditEvent
+from apps.core.outbox import outbox_enqueue
 from apps.exports import selectors, writers
 from apps.exports.models import ExportFormat, ExportJob, ExportKind, ExportStatus
 from apps.organizations.models import Federation, Region
@@ -24,6 +27,7 @@ REGION_UNKNOWN = "没有代码为 {code} 的区划。"
 FEDERATION_UNKNOWN = "没有该群团。"
 FILTER_UNKNOWN = "不支持的筛选条件：{names}。"
 EXPORT_FAILED = "导出失败：{error}"
+EXPORT_AUDIT = "导出任务 #{job}：{kind} {count} 条（{format}，身份证号已脱敏）"
 
 # Who may export what: the same permission that lets one view the rows in the admin.
 PERMS = {ExportKind.MEMBERSHIPS: "members.view_membership", ExportKind.PEOPLE: "members.view_person"}
@@ -66,7 +70,7 @@ def export_request(*, actor, kind: str, format: str = ExportFormat.CSV, filters:
     )
     from apps.exports.tasks import export_run_task
 
-    export_run_task.delay_on_commit(job.pk)
+    outbox_enqueue(export_run_task, job.pk)
     return job
 
 
@@ -101,5 +105,16 @@ def export_run(*, job_id: int) -> ExportJob | None:
         job.save(update_fields=["status", "error", "finished_at"])
         return job
     job.status, job.row_count, job.finished_at = ExportStatus.DONE, count, timezone.now()
-    job.save(update_fields=["status", "row_count", "file", "finished_at"])
+    with transaction.atomic():
+        job.save(update_fields=["status", "row_count", "file", "finished_at"])
+        # The file now exists: the export is in the trail, under the requester's name.
+        audit_record(
+            actor=job.requested_by,
+            action=AuditEvent.Action.EXPORT,
+            model=job._meta.label_lower,
+            object_id=job.pk,
+            detail=EXPORT_AUDIT.format(
+                job=job.pk, kind=job.get_kind_display(), count=count, format=job.get_format_display()
+            ),
+        )
     return job

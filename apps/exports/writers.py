@@ -6,14 +6,8 @@ import csv
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-# A cell a spreadsheet would read as a formula (CSV injection): shown as text instead.
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-
-
-def neutralize(value):
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
-        return "'" + value
-    return value
+# A cell a spreadsheet would read as a formula (CSV injection) is shown as text instead.
+from apps.core.spreadsheets import neutralize
 
 
 def write_csv(path: Path, header: Sequence[str], rows: Iterable[Sequence]) -> int:

@@ -13,7 +13,7 @@ import datetime as dt
 from decimal import Decimal
 
 from django.utils import timezone
-from drf_spectacular.utils import extend_schema, extend_schema_field
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import serializers
 from rest_framework.exceptions import NotFound
 from rest_framework.permissions import IsAuthenticated
@@ -175,6 +175,9 @@ class ScorecardSerializer(serializers.Serializer):
     trend = ScorecardTrendSerializer()
 
 
+REGION_NOT_FOUND = OpenApiResponse(description="区划不存在或超出您的管辖范围。")
+
+
 def _region_asked(user, params: dict):
     """`?region=` in the viewer's scope (404 outside), or the top of their scope."""
     if "region" in params:
@@ -192,7 +195,7 @@ class ScorecardView(APIView):
         summary="六共指标",
         description=SCORECARD,
         parameters=[ScorecardQuerySerializer],
-        responses=ScorecardSerializer,
+        responses={200: ScorecardSerializer, 404: REGION_NOT_FOUND},
     )
     def get(self, request):
         query = ScorecardQuerySerializer(data=request.query_params)
@@ -259,7 +262,7 @@ class MemberRollupView(APIView):
         summary="会员统计",
         description=MEMBER_ROLLUP,
         parameters=[RollupQuerySerializer],
-        responses=MemberRollupSerializer,
+        responses={200: MemberRollupSerializer, 404: REGION_NOT_FOUND},
     )
     def get(self, request):
         query = RollupQuerySerializer(data=request.query_params)

@@ -18,6 +18,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from apps.core.access import signed_in
+from apps.core.spreadsheets import neutralize
 from apps.insights import scorecard_cache, selectors
 from apps.insights.scorecard import (
     BY_CODE,
@@ -66,7 +67,7 @@ def _scorecard_xlsx(card) -> HttpResponse:
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     for area in [card.total, card.own_level, *card.children]:
-        sheet.append([area.label, *[_cell(area.value(f.code)) for f in FIGURES]])
+        sheet.append([neutralize(area.label), *[_cell(area.value(f.code)) for f in FIGURES]])
     sheet.freeze_panes = "B2"
     response = HttpResponse(content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     name = f"六共指标-{card.region.name}-{card.period.start:%Y}.xlsx"

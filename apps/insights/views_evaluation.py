@@ -27,6 +27,7 @@ from openpyxl.styles import Font
 from apps.core.access import permission, signed_in
 from apps.core.exceptions import ConflictError
 from apps.core.refusals import add_service_errors, forbidden
+from apps.core.spreadsheets import neutralize
 from apps.insights import evaluation, evaluation_selectors, services
 from apps.insights.forms_evaluation import IndicatorForm, SchemeCopyForm, SchemeFilterForm, SchemeForm, ScoreForm
 from apps.insights.models import COMMON_CHOICES, EvaluationScheme, EvaluationSubject, Indicator, SchemeStatus, Score
@@ -271,7 +272,7 @@ def _ranking_xlsx(user, scheme: EvaluationScheme) -> HttpResponse:
     for row in evaluation_selectors.ranking(user=user, scheme=scheme):
         points = {score.indicator_id: score.points for score in row.scores.all()}
         cells = [None if points.get(i.pk) is None else float(points[i.pk]) for i in indicators]
-        sheet.append([row.rank, row.subject_name, float(row.total), *cells, row.manual_pending])
+        sheet.append([row.rank, neutralize(row.subject_name), float(row.total), *cells, row.manual_pending])
     sheet.column_dimensions["B"].width = 28
     sheet.freeze_panes = "D2"
     response = HttpResponse(content_type=XLSX)

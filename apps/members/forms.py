@@ -229,6 +229,10 @@ class PersonEditForm(PersonForm):
         id_number.required = False
         id_number.label = "更正身份证号"
         id_number.help_text = f"现登记为 {person.id_number_masked}；无需更正请留空。"
+        # The phone is write-only here too: whoever edits a record need not read the number.
+        self.fields["phone"].label = "更正联系电话"
+        if person.phone_masked:
+            self.fields["phone"].help_text = f"现登记为 {person.phone_masked}；无需更正请留空。"
         certificate = self.fields["disability_certificate_number"]
         if person.disability_class:
             certificate.help_text = f"现登记为 {person.disability_certificate_masked}；无需更正请留空。"
@@ -236,7 +240,7 @@ class PersonEditForm(PersonForm):
     def changes(self) -> dict:
         """The cleaned data as person_update() takes it: empty secrets mean "unchanged"."""
         changes = dict(self.cleaned_data)
-        for secret in ("id_number", "disability_certificate_number"):
+        for secret in ("id_number", "disability_certificate_number", "phone"):
             if not changes[secret]:
                 del changes[secret]
         return changes

@@ -10,6 +10,7 @@ from django.db.models import Q
 
 from apps.core.crypto import EncryptedTextField
 from apps.core.models import SyncedModel
+from apps.core.phones import PHONE_MAX_LENGTH, keep_masked_phone
 from apps.members.ethnicities import ETHNICITY_CHOICES
 from apps.organizations.models import Federation, HostUnit, Organization, Region
 
@@ -50,7 +51,8 @@ class Person(SyncedModel):
     gender = models.CharField("性别", max_length=8, choices=Gender.choices)
     birth_date = models.DateField("出生日期")
     ethnicity = models.CharField("民族", max_length=16, choices=ETHNICITY_CHOICES, default="汉族")
-    phone = models.CharField("手机号", max_length=20, blank=True)
+    phone = EncryptedTextField("手机号（密文）", max_length=PHONE_MAX_LENGTH, blank=True)
+    phone_masked = models.CharField("手机号", max_length=PHONE_MAX_LENGTH, blank=True, editable=False)
     region = models.ForeignKey(Region, verbose_name="居住地", on_delete=models.PROTECT, related_name="people")
     employer = models.ForeignKey(
         HostUnit, verbose_name="工作单位", null=True, blank=True, on_delete=models.PROTECT, related_name="employees"
@@ -59,6 +61,8 @@ class Person(SyncedModel):
     # A certificate number (第二代残疾人证号) is the ID number plus the category and grade
     # digits; only those two are kept, so the plaintext ID never sits in a second column.
     disability_class = models.CharField("残疾类别与等级", max_length=2, blank=True, editable=False)
+    # Set by services.person_erase (匿名化 on the person's request): the row stays for the statistics.
+    erased_at = models.DateTimeField("匿名化时间", null=True, blank=True, editable=False)
     # The platform account of a person who also works in it (a seconded cadre on duty):
     # their reminders arrive in that account's inbox.
     user = models.OneToOneField(
@@ -74,7 +78,11 @@ class Person(SyncedModel):
         verbose_name = "人员"
         verbose_name_plural = "人员"
         ordering = ["-id"]
-        permissions = [("view_full_id_number", "可查看完整身份证号")]
+        permissions = [
+            ("view_full_id_number", "可查看完整身份证号"),
+            ("view_full_phone", "可查看完整手机号"),
+            ("erase_person", "可应本人请求匿名化人员信息"),
+        ]
         indexes = [
             models.Index(fields=["region", "name"], name="members_person_region_name"),
             models.Index(fields=["birth_date"], name="members_person_birth_date"),
@@ -86,6 +94,10 @@ class Person(SyncedModel):
 
     def tombstone_paths(self) -> tuple[str, str]:
         return self.region.path, ""
+
+    def save(self, *args, **kwargs):
+        keep_masked_phone(self, kwargs)
+        super().save(*args, **kwargs)
 
     @property
     def disability_certificate_masked(self) -> str:

@@ -49,7 +49,7 @@ PERSON_LIST_COLUMNS = (
     "gender",
     "birth_date",
     "ethnicity",
-    "phone",
+    "phone_masked",
     "region_id",
     "employer_id",
     "disability_class",

@@ -36,6 +36,7 @@ from apps.members.models import Gender, Membership, MembershipStatus, Person
 from apps.organizations.scoping import get_in_scope, scope_for, scoped
 from apps.organizations.views import cleaned_filters, paginate, render_results
 
+ERASED = "已匿名化：个人信息已清除，会员关系和统计数据保留。"
 REGISTERED_OUT_OF_SCOPE = "该身份证号已有登记，登记记录不在您的管辖范围内，请勿重复登记；如需调整请联系上级管理员。"
 
 
@@ -231,6 +232,36 @@ def person_id_number(request: HttpRequest, pk: int) -> HttpResponse:
     return response
 
 
+@permission("members.view_full_phone")
+@require_POST
+def person_phone(request: HttpRequest, pk: int) -> HttpResponse:
+    """Reveal the full phone number: through the service, which writes the audit trail."""
+    person = _person(request.user, pk)
+    full = services.person_full_phone(actor=request.user, person=person)
+    if _is_htmx(request, "phone"):
+        response = render(request, "members/_phone.html", {"person": person, "full_phone": full})
+    else:
+        response = _detail(request, person, full_phone=full)
+    add_never_cache_headers(response)
+    return response
+
+
+@permission("members.erase_person")
+@require_POST
+def person_erase(request: HttpRequest, pk: int) -> HttpResponse:
+    """Anonymize on the person's request: irreversible, so the page asks for the reason first."""
+    person = _person(request.user, pk)
+    try:
+        services.person_erase(actor=request.user, person=person, reason=request.POST.get("reason", ""))
+    except ValidationError as error:
+        messages.error(request, "；".join(error.messages))
+    except ConflictError as conflict:
+        messages.error(request, conflict.message)
+    else:
+        messages.success(request, ERASED)
+    return redirect("web-person-detail", pk=person.pk)
+
+
 @permission("members.change_person")
 @require_POST
 def person_enroll(request: HttpRequest, pk: int) -> HttpResponse:
@@ -263,7 +294,6 @@ def person_edit(request: HttpRequest, pk: int) -> HttpResponse:
         initial = {
             "name": person.name,
             "ethnicity": person.ethnicity,
-            "phone": person.phone,
             "region": person.region_id,
             "employer": person.employer_id,
             "identity_tags": [tag.pk for tag in person.identity_tags.all()],

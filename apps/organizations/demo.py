@@ -35,7 +35,8 @@ from apps.organizations.services import (
     role_assign,
 )
 
-DEMO_PASSWORD = "qunzhi-demo-2026"
+# The published demo password; production seeds no demo data.
+DEMO_PASSWORD = "qunzhi-demo-2026"  # nosec B105
 DEMO_MEETING = "城东区群团联席会议（演示）"
 
 # Real industrial parks of the 西宁经济技术开发区, by county code.

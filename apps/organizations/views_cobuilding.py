@@ -23,6 +23,7 @@ from openpyxl.styles import Font
 from apps.core.access import permission, signed_in
 from apps.core.exceptions import ConflictError
 from apps.core.refusals import add_service_errors, forbidden
+from apps.core.spreadsheets import neutralize
 from apps.organizations import selectors, services
 from apps.organizations.forms_cobuilding import (
     CoverageForm,
@@ -114,7 +115,7 @@ def _gaps_workbook(report) -> HttpResponse:
         sheet.append(
             [
                 unit.region.name,
-                unit.name,
+                neutralize(unit.name),
                 unit.get_kind_display(),
                 unit.head_count,
                 "、".join(f.name for f in gap.required),

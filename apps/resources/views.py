@@ -76,8 +76,8 @@ def center_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@require_POST
 @permission("resources.change_servicecenter")
+@require_POST
 def roster_generate(request: HttpRequest, pk: int) -> HttpResponse:
     """Plan the next four weeks (idempotent: a second press creates nothing new)."""
     center = _center(request.user, pk)

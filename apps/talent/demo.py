@@ -329,7 +329,8 @@ def seed_expert_work(experts: list[Expert]) -> None:
 def seed() -> list[str]:
     if TrainingCourse.objects.filter(title=COURSES[0][0]).exists():
         return ["演示人才共育：已存在，未重复生成。"]
-    rng = random.Random(YEAR)
+    # Reproducible demo data, not a secret.
+    rng = random.Random(YEAR)  # nosec B311
     TrainingRequirement.objects.get_or_create(year=YEAR, defaults={"hours": Decimal(32)})
     cadres = seed_cadres(rng)
     lecturers = [p for p in cadres if p.cadre_posts.filter(organization__region__code="630000").exists()][:12]

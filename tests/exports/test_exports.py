@@ -96,13 +96,21 @@ def test_another_users_job_is_not_found(county_staff, other_county_staff, member
 
 
 def test_cells_that_spreadsheets_read_as_formulas_are_written_as_text(tmp_path):
-    row = ['=HYPERLINK("http://x")', "+1", "-2", "@SUM(A1)", "普通", 3]
+    # Plain numbers ("-2") are no formulas: left alone so that amounts import back unchanged.
+    row = ['=HYPERLINK("http://x")', "+1+cmd|' /C calc'!A0", "-2", "@SUM(A1)", "普通", 3]
     writers.write_csv(tmp_path / "a.csv", ["a", "b", "c", "d", "e", "f"], [row])
     (_, written) = csv_rows((tmp_path / "a.csv").read_bytes())
-    assert written == ['\'=HYPERLINK("http://x")', "'+1", "'-2", "'@SUM(A1)", "普通", "3"]
+    assert written == ['\'=HYPERLINK("http://x")', "'+1+cmd|' /C calc'!A0", "-2", "'@SUM(A1)", "普通", "3"]
     writers.write_xlsx(tmp_path / "a.xlsx", ["a", "b", "c", "d", "e", "f"], [row])
     sheet = load_workbook(tmp_path / "a.xlsx").active
-    assert [cell.value for cell in sheet[2]] == ['\'=HYPERLINK("http://x")', "'+1", "'-2", "'@SUM(A1)", "普通", 3]
+    assert [cell.value for cell in sheet[2]] == [
+        '\'=HYPERLINK("http://x")',
+        "'+1+cmd|' /C calc'!A0",
+        "-2",
+        "'@SUM(A1)",
+        "普通",
+        3,
+    ]
     assert all(cell.data_type != "f" for cell in sheet[2])
 
 

@@ -550,16 +550,20 @@ def test_the_browsable_api_works_for_a_signed_in_browser_and_offers_only_rows_in
 # OpenAPI --------------------------------------------------------------------------------
 
 
-def test_the_schema_describes_the_api_and_its_jwt_scheme(qinghai):
-    response = APIClient().get("/api/schema/", {"format": "json"})
+def test_the_schema_describes_the_api_and_its_jwt_scheme(mobile_user):
+    assert APIClient().get("/api/schema/", {"format": "json"}).status_code == 401
+    response = client_for(mobile_user).get("/api/schema/", {"format": "json"})
     assert response.status_code == 200
     schema = response.json()
     assert {"/api/v1/organizations/", "/api/v1/regions/{id}/children/", "/api/v1/deletions/"} <= set(schema["paths"])
     assert schema["components"]["securitySchemes"]["jwtAuth"]["scheme"] == "bearer"
 
 
-def test_the_docs_page_loads_only_local_assets(qinghai):
-    response = APIClient().get("/api/docs/")
+def test_the_docs_page_loads_only_local_assets(mobile_user):
+    assert APIClient().get("/api/docs/").status_code == 302  # to the login page
+    client = APIClient()
+    client.force_login(mobile_user)
+    response = client.get("/api/docs/")
     assert response.status_code == 200
     html = response.content.decode()
     assets = re.findall(r'(?:src|href)="([^"]+)"', html)

@@ -317,8 +317,8 @@ def test_a_ledger_entry_and_a_refused_one_take_a_fixed_number_of_queries(
 ):
     """Bench scenario 9's write. Entered: the fund in scope with its owner and the owner's region (one
     read: the service checks the owner against the scope), the category, the fund locked, the balance,
-    the insert in its savepoint. An overdraft stops at the balance. No scoped list is built only to
-    name the permission."""
+    the insert in its savepoint, its change-log line (django-auditlog). An overdraft stops at the balance.
+    No scoped list is built only to name the permission."""
     client = client_for(county_staff)
     spend = {
         "fund": county_fund.pk,
@@ -330,7 +330,7 @@ def test_a_ledger_entry_and_a_refused_one_take_a_fixed_number_of_queries(
     }
     assert client.post("/api/v1/ledger-entries/", spend, format="json").status_code == 201  # scope cached
 
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(10):
         entered = client.post("/api/v1/ledger-entries/", {**spend, "voucher_number": "Q-1"}, format="json")
     with django_assert_num_queries(7):
         refused = client.post(

@@ -529,13 +529,14 @@ def test_a_booking_and_a_clash_take_a_fixed_number_of_queries(
     """Bench scenario 9's write. Created: the room and the organization in scope (the serializer), the
     room locked with the venue's hours and closure that day (one statement; the field's scoped read
     stands for the service's), the
-    overlap check, the insert in its savepoint. A clash stops at the overlap check. No scoped list is
-    built for the permission, and the answer is made from what the service wrote."""
+    overlap check, the insert in its savepoint, its change-log line (django-auditlog), the notification's
+    outbox row. A clash stops at the overlap check. No scoped list is built for the permission, and the answer
+    is made from what the service wrote."""
     client = client_for(county_staff)
     first = payload(room, chengdong_union, aware(2026, 12, 2, 9), aware(2026, 12, 2, 10))
     assert client.post("/api/v1/bookings/", first, format="json").status_code == 201  # scope, permissions cached
 
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(11):
         created = client.post(
             "/api/v1/bookings/",
             payload(room, chengdong_union, aware(2026, 12, 2, 13), aware(2026, 12, 2, 14)),

@@ -39,7 +39,8 @@ class Context:
 
     def rng(self, step: str) -> random.Random:
         """A generator of its own for each step, so steps can change without shifting the others."""
-        return random.Random(f"{self.seed}:{step}")
+        # Reproducible synthetic data, not a secret.
+        return random.Random(f"{self.seed}:{step}")  # nosec B311
 
     def recorded(self, moment: dt.datetime) -> dt.datetime:
         """When a row was written: never after the data's day (a booking made for next month was made by now)."""

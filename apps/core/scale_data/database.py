@@ -114,7 +114,8 @@ def _holding(cursor, names) -> list[str]:
 
 
 def _has_rows(cursor, table: str) -> bool:
-    cursor.execute(f'SELECT EXISTS (SELECT 1 FROM "{table}")')
+    # A model's table name, quoted.
+    cursor.execute(f'SELECT EXISTS (SELECT 1 FROM "{table}")')  # nosec B608
     return cursor.fetchone()[0]
 
 
@@ -229,7 +230,8 @@ def restart_sequences(cursor) -> None:
 def advance_sequences(cursor) -> None:
     """After rows with explicit ids, the next id the application takes follows the largest."""
     for name in tables():
-        largest = f'COALESCE((SELECT MAX(id) FROM "{name}"), 0)'
+        # A model's table name, quoted; no outside input reaches it.
+        largest = f'COALESCE((SELECT MAX(id) FROM "{name}"), 0)'  # nosec B608
         cursor.execute(f"SELECT setval(pg_get_serial_sequence(%s, 'id'), {largest} + 1, false)", [f'"{name}"'])
 
 

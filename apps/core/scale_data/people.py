@@ -1,6 +1,7 @@
 """People: valid ID numbers, encrypted as the model stores them, names, identities, memberships.
 
-The costly part is Python's: a Fernet encryption and an HMAC per person. The main process
+The costly part is Python's: a Fernet encryption and an HMAC per person (and a second
+encryption for the three in four who give a phone). The main process
 draws what must be unique across everyone (county, birth date, gender and so the ID
 number's serial) and hands chunks of 20,000 people to worker processes (fork), which draw
 the rest from a generator seeded by the chunk and return COPY text. The chunks, not the
@@ -41,6 +42,7 @@ from itertools import accumulate
 from cryptography.fernet import Fernet
 from django.conf import settings
 
+from apps.core.phones import mask_phone
 from apps.core.scale_data.copy import local
 from apps.core.scale_data.divisions import County
 from apps.core.scale_data.ids import IdNumbers
@@ -77,7 +79,7 @@ REGISTERED_FROM = local(dt.date(2023, 1, 3), 8)
 PHONE_PREFIXES = ("39", "38", "37", "36", "35", "58", "59", "87", "88", "80", "89", "99", "77", "52")
 PERSON_FIELDS = (
     "id", "created_at", "updated_at", "name", "id_number", "id_number_hash", "id_number_masked", "gender",
-    "birth_date", "ethnicity", "phone", "region", "employer", "disability_class", "user",
+    "birth_date", "ethnicity", "phone", "phone_masked", "region", "employer", "disability_class", "user",
 )  # fmt: skip
 MEMBERSHIP_FIELDS = (
     "created_at", "updated_at", "person", "organization", "federation", "status", "joined_on", "ended_on",
@@ -219,7 +221,8 @@ def _chunk(spec):
     """Worker: COPY text of one chunk's people, their identity tags and memberships, and their facts."""
     index, first, county_of, births, males, serials = spec
     w = _WORLD
-    rng = random.Random(f"{w.seed}:people:{index}")
+    # Reproducible synthetic data, not a secret.
+    rng = random.Random(f"{w.seed}:people:{index}")  # nosec B311
     random_, choice = rng.random, rng.choice
     tags = w.tag_ids
     step = (local(w.as_of, 18) - REGISTERED_FROM).total_seconds() / max(1, w.persons)
@@ -280,11 +283,16 @@ def _chunk(spec):
             person_tags.append("volunteer")
         if not female and age >= 25 and random_() < VETERAN_SHARE:
             person_tags.append("veteran")
-        phone = f"1{choice(PHONE_PREFIXES)}{rng.randrange(10**8):08d}" if random_() < PHONE_SHARE else ""
+        phone = phone_token = phone_masked = ""
+        if random_() < PHONE_SHARE:
+            phone = f"1{choice(PHONE_PREFIXES)}{rng.randrange(10**8):08d}"
+            # Sealed like the ID number (an empty phone stays empty: nothing to encrypt).
+            phone_token = w.fernet._encrypt_from_parts(phone.encode(), registered, rng.randbytes(16)).decode()
+            phone_masked = mask_phone(phone)
         people.append(
             f"{person_id}\t{stamp}\t{stamp}\t{name}\t{token}\t{digest.hexdigest()}\t{mask(number)}\t"
-            f"{'female' if female else 'male'}\t{w.iso_dates[births[offset] - w.iso_base]}\t{ethnicity}\t{phone}\t"
-            f"{township}\t"
+            f"{'female' if female else 'male'}\t{w.iso_dates[births[offset] - w.iso_base]}\t{ethnicity}\t"
+            f"{phone_token}\t{phone_masked}\t{township}\t"
             f"{employer.id if employer else chr(92) + 'N'}\t{disability}\t\\N\n"
         )
         tag_lines.extend(f"{person_id}\t{tags[code]}\n" for code in person_tags if code in tags)

@@ -88,7 +88,8 @@ def _policies() -> dict[str, int]:
     with connection.cursor() as cursor:
         for order, (code, name, document, standard) in enumerate(POLICIES, start=1):
             cursor.execute(
-                f"INSERT INTO {PolicyStandard._meta.db_table} (code, name, document, standard, sort_order) "
+                # The table is the model's own name; the values are parameters.
+                f"INSERT INTO {PolicyStandard._meta.db_table} (code, name, document, standard, sort_order) "  # nosec B608
                 "VALUES (%s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
                 [code, name, document, standard, order * 10],
             )

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from auditlog.admin import LogEntryAdmin
+from auditlog.filters import ResourceTypeFilter
+from auditlog.models import LogEntry
 from django import forms
 from django.contrib import admin
 
@@ -87,5 +90,22 @@ class AuditEventAdmin(ScopedAdminMixin, ReadOnlyAdmin):
     list_display = ("at", "actor_username", "action", "model", "object_id", "detail")
     list_filter = ("action", "model")
     search_fields = ("actor_username", "=object_id")
+    date_hierarchy = "at"
     ordering = ("-at", "-id")
+    show_full_result_count = False
+
+
+admin.site.unregister(LogEntry)
+
+
+@admin.register(LogEntry)
+class ChangeLogAdmin(ReadOnlyAdmin, LogEntryAdmin):
+    """Changes to people, memberships, bookings and ledger entries (django-auditlog), beside the
+    reads and exports above: read-only for everyone, superusers included (auditlog.view_logentry,
+    the provincial admins' only)."""
+
+    list_display = ("timestamp", "actor", "remote_addr", "action", "content_type", "object_repr", "msg_short")
+    list_filter = ("action", ResourceTypeFilter)
+    search_fields = ("actor__username", "actor__name", "object_repr")
+    date_hierarchy = "timestamp"
     show_full_result_count = False

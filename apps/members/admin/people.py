@@ -5,12 +5,16 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.db.models import Prefetch
+from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
 from apps.core.admin import ServiceAdmin, ServiceForm, ServiceImportExportMixin
 from apps.core.crypto import keyed_hash
+from apps.core.exceptions import ConflictError
+from apps.core.phones import PHONE_MAX_LENGTH
 from apps.members import idnumbers, services
 from apps.members.admin.bulk_import import PersonBulkImportMixin
 from apps.members.models import Membership, MembershipStatus, Person
@@ -23,10 +27,16 @@ ID_NUMBER_HELP_ADD = "18 位；全角数字、小写 x、空格均可，性别�
 ID_NUMBER_HELP_CHANGE = "留空则不修改；如需更正，请输入完整的新身份证号。"
 CERTIFICATE_HELP_ADD = "登记为残疾人时必填：18 位身份证号加残疾类别和等级，共 20 位。"
 CERTIFICATE_HELP_CHANGE = "留空则不修改；如需更正，请输入完整的新证号。"
+PHONE_HELP_CHANGE = "现登记为 {masked}；留空则不修改。"
 SEARCH_HELP = "按姓名搜索，或输入完整的 18 位身份证号精确查找。"
 ENROLLED = "已同步吸收入会：{units}。"
 AGED_OUT = "超龄离籍：{units}。"
 NOT_ENROLLED = "未新增：{notes}。"
+ERASED_COUNT = "已匿名化 {count} 人。"
+
+
+class EraseForm(forms.Form):
+    reason = forms.CharField(label="匿名化依据", max_length=200, help_text="如本人申请的编号和日期；记入审计日志。")
 
 
 class IdNumberSearchMixin:
@@ -87,6 +97,9 @@ class PersonForm(ServiceForm):
         label="残疾人证号", max_length=32, required=False, widget=forms.TextInput(attrs={"autocomplete": "off"})
     )
     clear_certificate = forms.BooleanField(label="清除已登记的残疾人证号", required=False)
+    # Write-only like the numbers: the change page shows the masked copy, never the plaintext.
+    phone = forms.CharField(label="手机号", max_length=PHONE_MAX_LENGTH, required=False)
+    clear_phone = forms.BooleanField(label="清除已登记的手机号", required=False)
 
     class Meta:
         model = Person
@@ -97,7 +110,7 @@ class PersonForm(ServiceForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.enrollment: services.EnrollmentResult | None = None
-        for field in ("id_number", "disability_certificate_number"):
+        for field in ("id_number", "disability_certificate_number", "phone"):
             self.initial.pop(field, None)
         adding = self.instance.pk is None
         self.fields["id_number"].required = adding
@@ -106,6 +119,8 @@ class PersonForm(ServiceForm):
             CERTIFICATE_HELP_ADD if adding else CERTIFICATE_HELP_CHANGE
         )
         if not adding:
+            if self.instance.phone_masked:
+                self.fields["phone"].help_text = PHONE_HELP_CHANGE.format(masked=self.instance.phone_masked)
             self.fields["id_number"].label = "更正身份证号"
             self.fields["disability_certificate_number"].label = "更正残疾人证号"
 
@@ -124,6 +139,10 @@ class PersonForm(ServiceForm):
             )
             return person
         changes = {field: data[field] for field in self.changed_data if field in self.updatable}
+        if data.get("clear_phone"):
+            changes["phone"] = ""
+        elif not data.get("phone"):
+            changes.pop("phone", None)
         if data.get("id_number"):
             changes["id_number"] = data["id_number"]
         if data.get("clear_certificate"):
@@ -148,13 +167,42 @@ class PersonAdmin(PersonBulkImportMixin, IdNumberSearchMixin, ScopedAdminMixin, 
     ordering = ("-id",)
     show_full_result_count = False
 
-    write_only = ("id_number", "disability_certificate_number", "clear_certificate")
+    write_only = ("id_number", "disability_certificate_number", "clear_certificate", "phone", "clear_phone")
+    actions = ["erase_selected"]
+
+    def has_erase_permission(self, request) -> bool:
+        return request.user.has_perm("members.erase_person")
+
+    @admin.action(permissions=["erase"], description="匿名化所选人员（不可恢复）")
+    def erase_selected(self, request, queryset):
+        """Irreversible: a confirmation page asks for the reason, then each person goes through the service."""
+        form = EraseForm(request.POST if "confirm" in request.POST else None)
+        if form.is_bound and form.is_valid():
+            people = list(queryset)
+            try:
+                with transaction.atomic():  # all or none
+                    for person in people:
+                        services.person_erase(actor=request.user, person=person, reason=form.cleaned_data["reason"])
+            except ConflictError as conflict:
+                self.message_user(request, conflict.message, messages.ERROR)
+                return None
+            self.message_user(request, ERASED_COUNT.format(count=len(people)), messages.SUCCESS)
+            return None
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "匿名化人员信息",
+            "opts": self.model._meta,
+            "people": queryset.defer("id_number", "phone"),
+            "form": form,
+            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, "admin/members/person/erase_confirmation.html", context)
 
     def get_queryset(self, request):
         # The ciphertext is not read for lists and pages; the services load it when they need it.
         active = scoped(Membership.objects.filter(status=MembershipStatus.ACTIVE), request.user)
         active = Prefetch("memberships", queryset=active.select_related("federation"), to_attr="active_memberships")
-        return super().get_queryset(request).defer("id_number").prefetch_related(active)
+        return super().get_queryset(request).defer("id_number", "phone").prefetch_related(active)
 
     def get_fields(self, request, obj=None):
         if obj is None:
@@ -175,7 +223,9 @@ class PersonAdmin(PersonBulkImportMixin, IdNumberSearchMixin, ScopedAdminMixin, 
             "gender",
             "birth_date",
             "ethnicity",
+            "phone_masked",
             "phone",
+            "clear_phone",
             "region",
             "employer",
             "identity_tags",
@@ -196,6 +246,7 @@ class PersonAdmin(PersonBulkImportMixin, IdNumberSearchMixin, ScopedAdminMixin, 
             return ()
         return (
             "id_number_masked",
+            "phone_masked",
             "gender",
             "birth_date",
             "certificate_masked",

@@ -8,6 +8,7 @@ from rest_framework.fields import SkipField
 from apps.core.api import (
     ScopedPrimaryKeyRelatedField,
 )
+from apps.core.phones import PHONE_MAX_LENGTH
 from apps.members import services
 from apps.members.models import (
     CadrePost,
@@ -21,6 +22,7 @@ from apps.members.selectors import person_list
 from apps.organizations.selectors import host_unit_list, organization_list, region_list
 
 FULL_ID_PERM = "members.view_full_id_number"
+FULL_PHONE_PERM = "members.view_full_phone"
 TAGS_HELP = (
     "身份标签代码列表，例如 worker（职工）、farmer_herder（农牧民）、student（学生）、"
     "migrant_worker（农民工）、gig_worker（新就业形态劳动者）、retired（退休）、disabled（残疾人）、"
@@ -111,6 +113,14 @@ class PersonSerializer(serializers.ModelSerializer):
         ),
     )
     disability_certificate_masked = serializers.SerializerMethodField(label="残疾人证号（脱敏）")
+    phone = serializers.CharField(
+        write_only=True,
+        required=False,
+        allow_blank=True,
+        max_length=PHONE_MAX_LENGTH,
+        label="手机号",
+        help_text="读取时只返回 phone_masked（如 138****1234）。",
+    )
 
     class Meta:
         model = Person
@@ -123,6 +133,7 @@ class PersonSerializer(serializers.ModelSerializer):
             "birth_date",
             "ethnicity",
             "phone",
+            "phone_masked",
             "region",
             "employer",
             "identity_tags",
@@ -130,7 +141,7 @@ class PersonSerializer(serializers.ModelSerializer):
             "disability_certificate_masked",
             "updated_at",
         ]
-        read_only_fields = ["id_number_masked", "updated_at"]
+        read_only_fields = ["id_number_masked", "phone_masked", "updated_at"]
         # The unique ID number is the service's check, answered with a 409.
         validators: list = []
 
@@ -158,7 +169,7 @@ def person_list_data(rows: list[dict], tag_codes: dict[int, list[str]]) -> list[
             "gender": row["gender"],
             "birth_date": birth_date(row["birth_date"]),
             "ethnicity": row["ethnicity"],
-            "phone": row["phone"],
+            "phone_masked": row["phone_masked"],
             "region": row["region_id"],
             "employer": row["employer_id"],
             "identity_tags": tag_codes.get(row["id"], []),
@@ -200,6 +211,9 @@ class FullIdNumberField(serializers.CharField):
     Used by the detail's serializer only, which no write uses.
     """
 
+    permission = FULL_ID_PERM
+    read = staticmethod(services.person_full_id_number)
+
     def __init__(self, **kwargs):
         # Not read_only: the schema then lists it as optional, which is what it is.
         super().__init__(source="*", required=False, **kwargs)
@@ -207,18 +221,36 @@ class FullIdNumberField(serializers.CharField):
     def get_attribute(self, person: Person) -> str:
         request = self.context.get("request")
         user = getattr(request, "user", None)
-        if user is None or not user.has_perm(FULL_ID_PERM):
+        if user is None or not user.has_perm(self.permission):
             raise SkipField
-        return services.person_full_id_number(actor=user, person=person)
+        return self.read(actor=user, person=person)
 
     def to_representation(self, value: str) -> str:
         return value
+
+
+class FullPhoneField(FullIdNumberField):
+    """The full phone number, on the same terms as the full ID number (its own permission)."""
+
+    permission = FULL_PHONE_PERM
+    read = staticmethod(services.person_full_phone)
 
 
 class PersonDetailSerializer(PersonSerializer):
     id_number = FullIdNumberField(
         label="完整身份证号",
         help_text="仅对有“可查看完整身份证号”权限的用户返回，且每次查看记入审计日志；否则无此字段。",
+    )
+    phone = FullPhoneField(
+        label="完整手机号",
+        allow_blank=True,
+        help_text="仅对有“可查看完整手机号”权限的用户返回，且每次查看记入审计日志；否则无此字段。",
+    )
+
+
+class PersonEraseSerializer(serializers.Serializer):
+    reason = serializers.CharField(
+        max_length=200, label="匿名化依据", help_text="如本人申请的编号和日期；记入审计日志。"
     )
 
 

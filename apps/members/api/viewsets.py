@@ -36,6 +36,7 @@ from apps.members.api.serializers import (
     MembershipSerializer,
     MembershipTransferSerializer,
     PersonDetailSerializer,
+    PersonEraseSerializer,
     PersonSerializer,
     PersonUpdateSerializer,
     PersonWrittenSerializer,
@@ -91,6 +92,8 @@ class PersonViewSet(ServiceModelViewSet):
             return PersonUpdateSerializer
         if self.action == "enroll":
             return EnrollmentSerializer
+        if self.action == "erase":
+            return PersonEraseSerializer
         return PersonSerializer
 
     def list(self, request, *args, **kwargs):
@@ -125,6 +128,24 @@ class PersonViewSet(ServiceModelViewSet):
         person = self.get_object()
         enrollment = services.person_enroll(person=person)
         return Response(EnrollmentSerializer(enrollment, context=self.get_serializer_context()).data)
+
+    @extend_schema(
+        summary="应本人请求匿名化人员信息",
+        description=(
+            "不可恢复：姓名、身份证号、手机号、出生月日等个人信息被清除，会员关系、活动、志愿时长等统计数据保留；"
+            "原身份证号不再能查到此人，再次登记将新建人员。需“可应本人请求匿名化人员信息”权限（省级管理员），"
+            "记入审计日志。已匿名化的返回 409。"
+        ),
+        request=PersonEraseSerializer,
+        responses={200: PersonSerializer, 409: ConflictSerializer},
+    )
+    @action(detail=True, methods=["post"])
+    def erase(self, request, pk=None):
+        person = self.get_object()
+        payload = self.get_serializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        erased = services.person_erase(actor=request.user, person=person, **payload.validated_data)
+        return Response(PersonSerializer(erased, context=self.get_serializer_context()).data)
 
 
 def _person_differs(person: Person, name: str, value) -> bool:

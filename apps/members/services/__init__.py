@@ -11,6 +11,7 @@ from apps.members.services.enrollment import (
     memberships_reevaluate,
     person_enroll,
 )
+from apps.members.services.erasure import ALREADY_ERASED, REASON_REQUIRED, person_erase
 from apps.members.services.memberships import (
     ALREADY_ACTIVE,
     DATE_BEFORE_JOINING,
@@ -34,6 +35,7 @@ from apps.members.services.people import (
     person_by_id_number,
     person_delete,
     person_full_id_number,
+    person_full_phone,
     person_register,
     person_update,
 )
@@ -46,6 +48,9 @@ from apps.members.services.posts import (
 )
 
 __all__ = [
+    "ALREADY_ERASED",
+    "REASON_REQUIRED",
+    "person_erase",
     "ALREADY_ACTIVE",
     "ALREADY_MEMBER",
     "BIRTH_DATE_MISMATCH",
@@ -81,6 +86,7 @@ __all__ = [
     "person_delete",
     "person_enroll",
     "person_full_id_number",
+    "person_full_phone",
     "person_register",
     "person_update",
 ]

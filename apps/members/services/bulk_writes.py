@@ -16,6 +16,7 @@ from django.db import connection
 from django.utils import timezone
 
 from apps.core.crypto import _fernet
+from apps.core.phones import mask_phone
 from apps.members.eligibility import PersonFacts, rule_failure
 from apps.members.models import Membership, MembershipSource, MembershipStatus, Person
 from apps.members.services.enrollment import _ancestor_paths, _rules_by_federation
@@ -159,11 +160,11 @@ def _insert(model, columns: tuple[str, ...], lines: Iterable[str]) -> None:
 
 
 def _insert_rows(table: str, columns: tuple[str, ...], lines: list[str]) -> None:
-    marks = ", ".join(["%s"] * len(columns))
+    names, marks = ", ".join(columns), ", ".join(["%s"] * len(columns))
+    # Table and columns are the model's own names; the values are parameters.
+    query = f"INSERT INTO {table} ({names}) VALUES ({marks})"  # nosec B608
     with connection.cursor() as cursor:
-        cursor.executemany(
-            f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", [_copy_values(line) for line in lines]
-        )
+        cursor.executemany(query, [_copy_values(line) for line in lines])
 
 
 def _copy_values(line: str) -> list[str | None]:
@@ -199,6 +200,7 @@ _PERSON_COLUMNS = (
     "birth_date",
     "ethnicity",
     "phone",
+    "phone_masked",
     "region_id",
     "employer_id",
     "disability_class",
@@ -253,10 +255,13 @@ class ChunkWriter:
         def person_lines():
             for pk, person in zip(ids, people, strict=True):
                 cipher = fernet.encrypt(person.id_number.encode()).decode()
+                # Only a given phone costs an encryption; an empty one stays empty, as the model stores it.
+                phone = fernet.encrypt(person.phone.encode()).decode() if person.phone else ""
                 employer = person.employer.pk if person.employer is not None else "\\N"
                 yield (
                     f"{pk}\t{copy_text(person.name)}\t{cipher}\t{person.id_number_hash}\t{person.masked}\t"
-                    f"{person.gender}\t{person.birth_date.isoformat()}\t{person.ethnicity}\t{copy_text(person.phone)}\t"
+                    f"{person.gender}\t{person.birth_date.isoformat()}\t{person.ethnicity}\t{phone}\t"
+                    f"{copy_text(mask_phone(person.phone))}\t"
                     f"{person.region.pk}\t{employer}\t{person.disability_class}\t{now}\t{now}\n"
                 )
 

@@ -208,3 +208,12 @@ def person_full_id_number(*, actor, person: Person) -> str:
         raise PermissionDenied(NO_PERMISSION)
     audit_record(actor=actor, action=AuditEvent.Action.VIEW_FULL_ID_NUMBER, obj=person)
     return person.id_number
+
+
+def person_full_phone(*, actor, person: Person) -> str:
+    """The plaintext phone number, for holders of the permission only; every read of one is audited."""
+    if not actor.has_perm("members.view_full_phone"):
+        raise PermissionDenied(NO_PERMISSION)
+    if person.phone:
+        audit_record(actor=actor, action=AuditEvent.Action.VIEW_FULL_PHONE, obj=person)
+    return person.phone

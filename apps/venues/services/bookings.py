@@ -12,6 +12,7 @@ from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from apps.core.exceptions import ConflictError
+from apps.core.outbox import outbox_enqueue
 from apps.organizations.models import Organization
 from apps.organizations.scoping import scoped
 from apps.organizations.services.checks import NO_PERMISSION, require_organization_in_scope, require_perm
@@ -152,7 +153,7 @@ def _notify_managers_on_commit(bookings: list[Booking]) -> None:
     from apps.venues.tasks import booking_notify_task
 
     for booking in bookings:
-        booking_notify_task.delay_on_commit(booking.pk, "created")
+        outbox_enqueue(booking_notify_task, booking.pk, "created")
 
 
 @transaction.atomic
@@ -340,14 +341,14 @@ def booking_cancel(*, actor=None, booking: Booking, now: dt.datetime | None = No
     booking.save(update_fields=["status", "updated_at"])
     from apps.venues.tasks import booking_notify_task
 
-    booking_notify_task.delay_on_commit(booking.pk, "cancelled")
+    outbox_enqueue(booking_notify_task, booking.pk, "cancelled")
     return booking
 
 
 def _notify_booker_on_commit(booking: Booking, event: str) -> None:
     from apps.venues.tasks import booking_notify_task
 
-    booking_notify_task.delay_on_commit(booking.pk, event)
+    outbox_enqueue(booking_notify_task, booking.pk, event)
 
 
 def bookings_complete(*, now: dt.datetime | None = None) -> int:
