@@ -28,12 +28,8 @@ AUDITED: dict[str, dict] = {
         "exclude_fields": ["id_number", "id_number_hash", "phone", *_TIMESTAMPS],
     },
     "members.Membership": {"exclude_fields": _TIMESTAMPS},
-    "venues.Booking": {
-        "exclude_fields": ["reminded_at", *_TIMESTAMPS],
-        # A booking's contact is a person; their phone is kept as the masked form only.
-        "mask_fields": ["contact_phone"],
-        "mask_callable": "apps.core.phones.mask_phone",
-    },
+    # A booking's contact is a person: their phone's masked copy records that it changed.
+    "venues.Booking": {"exclude_fields": ["contact_phone", "reminded_at", *_TIMESTAMPS]},
     "resources.LedgerEntry": {"exclude_fields": _TIMESTAMPS},
 }
 

@@ -30,11 +30,12 @@ def mask_mobile_numbers(text: str) -> str:
     return MOBILE_NUMBER.sub(r"\1****\2", text)
 
 
-def keep_masked_phone(instance, save_kwargs: dict) -> None:
-    """Derive `phone_masked` from `phone` on every save (call from save()), so no write path lets them drift."""
-    if "phone" in instance.get_deferred_fields():
+def keep_masked_phone(instance, save_kwargs: dict, field: str = "phone") -> None:
+    """Derive `<field>_masked` from `<field>` on every save (call from save()), so no write path lets them drift."""
+    if field in instance.get_deferred_fields():
         return
-    instance.phone_masked = mask_phone(instance.phone)
+    masked = f"{field}_masked"
+    setattr(instance, masked, mask_phone(getattr(instance, field)))
     update_fields = save_kwargs.get("update_fields")
-    if update_fields is not None and "phone" in update_fields and "phone_masked" not in update_fields:
-        save_kwargs["update_fields"] = [*update_fields, "phone_masked"]
+    if update_fields is not None and field in update_fields and masked not in update_fields:
+        save_kwargs["update_fields"] = [*update_fields, masked]

@@ -27,6 +27,7 @@ from django.utils import timezone
 
 from apps.core.admin import ServiceAdmin, ServiceForm, ServiceImportExportMixin, refusal
 from apps.core.exceptions import ConflictError
+from apps.core.phones import PHONE_MAX_LENGTH
 from apps.organizations.admin import RegionSubtreeFilter, ScopedAdminMixin
 from apps.organizations.models import RoleAssignment
 from apps.organizations.scoping import scoped
@@ -272,6 +273,8 @@ class RoomAdmin(ScopedAdminMixin, ServiceAdmin):
 
 
 class BookingAddForm(ServiceForm):
+    contact_phone = forms.CharField(label="联系电话", max_length=PHONE_MAX_LENGTH, required=False)
+
     class Meta:
         model = Booking
         fields = ("room", "organization", "start", "end", "purpose", "attendees", "contact_name", "contact_phone")
@@ -406,8 +409,9 @@ class BookingAdmin(ScopedAdminMixin, ServiceImportExportMixin, ServiceAdmin):
         VenueFilter,
     )
     date_hierarchy = "start"  # its periods found by index probes (apps.core.date_hierarchy)
-    search_fields = ("purpose", "organization__name", "contact_name", "=contact_phone")
-    search_help_text = "按用途、预约组织或联系人搜索，或输入完整的联系电话。"
+    # Not by phone: it is stored encrypted (PIPL), so no column can match it.
+    search_fields = ("purpose", "organization__name", "contact_name")
+    search_help_text = "按用途、预约组织或联系人搜索。"
     list_select_related = ("room__venue", "organization__federation")
     autocomplete_fields = ("room", "organization")
     ordering = ("-start", "-id")
@@ -422,7 +426,7 @@ class BookingAdmin(ScopedAdminMixin, ServiceImportExportMixin, ServiceAdmin):
         "purpose",
         "attendees",
         "contact_name",
-        "contact_phone",
+        "contact_phone_masked",
         "booked_by",
         "decided_by",
         "rejection_reason",
@@ -430,6 +434,10 @@ class BookingAdmin(ScopedAdminMixin, ServiceImportExportMixin, ServiceAdmin):
         "updated_at",
     )
     decision_fields = ("operation", "reason")
+
+    def get_queryset(self, request):
+        # The contact's phone is shown masked: its ciphertext is neither read nor decrypted.
+        return super().get_queryset(request).defer("contact_phone")
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         if obj is None:

@@ -15,7 +15,9 @@ from django.db import models
 from django.db.models import Q
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
+from apps.core.crypto import EncryptedTextField
 from apps.core.models import SyncedModel
+from apps.core.phones import PHONE_MAX_LENGTH, keep_masked_phone
 from apps.organizations.models import Federation, Organization, Region
 
 
@@ -209,7 +211,9 @@ class Booking(SyncedModel):
         related_name="bookings",
     )
     contact_name = models.CharField("联系人", max_length=64)
-    contact_phone = models.CharField("联系电话", max_length=20, blank=True)
+    # The contact's phone is a person's (PIPL): sealed at rest, shown masked (apps.core.phones).
+    contact_phone = EncryptedTextField("联系电话（密文）", max_length=PHONE_MAX_LENGTH, blank=True)
+    contact_phone_masked = models.CharField("联系电话", max_length=PHONE_MAX_LENGTH, blank=True, editable=False)
     purpose = models.CharField("用途", max_length=255)
     attendees = models.PositiveIntegerField("预计人数")
     start = models.DateTimeField("开始时间")
@@ -243,6 +247,10 @@ class Booking(SyncedModel):
 
     def __str__(self) -> str:
         return f"{self.room} {self.start:%Y-%m-%d %H:%M} {self.purpose}"
+
+    def save(self, *args, **kwargs):
+        keep_masked_phone(self, kwargs, field="contact_phone")
+        super().save(*args, **kwargs)
 
     def tombstone_paths(self) -> tuple[str, str]:
         return self.room.venue.region.path, self.organization.path

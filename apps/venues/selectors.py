@@ -42,8 +42,11 @@ def booking_list(
     starts_after: dt.datetime | None = None,
     starts_before: dt.datetime | None = None,
 ) -> QuerySet:
-    bookings = scoped(Booking.objects.all(), user).select_related(
-        "room__venue", "organization__federation", "booked_by"
+    # The contact's phone is shown masked: its ciphertext is neither read nor decrypted.
+    bookings = (
+        scoped(Booking.objects.all(), user)
+        .select_related("room__venue", "organization__federation", "booked_by")
+        .defer("contact_phone")
     )
     if room is not None:
         bookings = bookings.filter(room=room)
@@ -70,6 +73,7 @@ def pending_for_manager(*, user) -> QuerySet:
     return (
         scoped(Booking.objects.filter(status=BookingStatus.PENDING, room__venue__in=managed), user)
         .select_related("room__venue", "organization", "booked_by")
+        .defer("contact_phone")
         .order_by("start", "id")
     )
 
@@ -107,9 +111,11 @@ def room_days(*, user, rooms: list[Room], first: dt.date, last: dt.date) -> dict
     venues = {room.venue_id: room.venue for room in rooms}
     days_by_venue = {venue_id: venue_days(venue, first, last) for venue_id, venue in venues.items()}
     start, end = _local_bounds(first, last)
-    held = Booking.objects.filter(
-        room__in=rooms, status__in=HOLDING_STATUSES, start__lt=end, end__gt=start
-    ).select_related("organization")
+    held = (
+        Booking.objects.filter(room__in=rooms, status__in=HOLDING_STATUSES, start__lt=end, end__gt=start)
+        .select_related("organization")
+        .defer("contact_phone")
+    )
     visible = set(scoped(Booking.objects.filter(pk__in=[b.pk for b in held]), user).values_list("pk", flat=True))
     result: dict[tuple[int, dt.date], RoomDay] = {}
     for room in rooms:
@@ -162,9 +168,11 @@ def venue_utilization(*, venue: Venue, first: dt.date, last: dt.date) -> tuple[U
     per_room = {room.pk: Utilization(label=room.name, open_hours=open_per_room) for room in rooms}
     total = Utilization(label=venue.name, open_hours=open_per_room * len(rooms))
     start, end = _local_bounds(first, last)
-    bookings = Booking.objects.filter(
-        room__venue=venue, status__in=COUNTED_STATUSES, start__lt=end, end__gt=start
-    ).select_related("organization__federation", "room")
+    bookings = (
+        Booking.objects.filter(room__venue=venue, status__in=COUNTED_STATUSES, start__lt=end, end__gt=start)
+        .select_related("organization__federation", "room")
+        .defer("contact_phone")
+    )
     for booking in bookings:
         hours = (min(booking.end, end) - max(booking.start, start)).total_seconds() / 3600
         federation = booking.organization.federation

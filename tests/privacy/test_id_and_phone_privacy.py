@@ -3,6 +3,7 @@ read in full only through an audited service; neither ever in a log line or an e
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import logging
 
@@ -16,9 +17,13 @@ from apps.core.models import AuditEvent
 from apps.core.phones import mask_phone
 from apps.members.models import Person
 from apps.members.resources import PersonResource
+from apps.venues.models import Booking
+from apps.venues.resources import BookingResource
 from tests.members.factories import PersonFactory, id_number
+from tests.venues.factories import aware, make_room, make_venue
 
 PEOPLE = "/api/v1/people/"
+BOOKINGS = "/api/v1/bookings/"
 PHONE = "13812345678"
 NUMBER = "630102199001010029"
 
@@ -113,6 +118,61 @@ def test_an_export_masks_phones_unless_the_user_may_see_them_and_says_which(coun
         AuditEvent.objects.filter(action=AuditEvent.Action.EXPORT).order_by("pk").values_list("detail", flat=True)
     )
     assert "手机号已脱敏" in details[0] and "手机号完整" in details[1]
+
+
+# A booking's contact phone ----------------------------------------------------------------
+
+
+@pytest.fixture
+def booked(county_staff, chengdong_union, time_machine):
+    """A booking made through the API by county staff, its contact reachable at PHONE."""
+    time_machine.move_to(aware(2026, 12, 1, 8), tick=False)  # a Tuesday; the booking next morning
+    room = make_room(make_venue("630102", federations=("union",)))
+    start = aware(2026, 12, 2, 10)
+    response = client_for(county_staff).post(
+        BOOKINGS,
+        {
+            "room": room.pk,
+            "organization": chengdong_union.pk,
+            "start": start.isoformat(),
+            "end": (start + dt.timedelta(hours=1)).isoformat(),
+            "purpose": "职工议事会",
+            "attendees": 10,
+            "contact_name": "张三",
+            "contact_phone": PHONE,
+        },
+        format="json",
+    )
+    assert response.status_code == 201, response.content
+    return Booking.objects.get(pk=response.json()["id"])
+
+
+def test_a_bookings_contact_phone_is_stored_encrypted_and_read_masked(county_staff, booked):
+    client = client_for(county_staff)
+
+    assert [value for _, value in every_stored_value() if PHONE in value] == []
+    assert booked.contact_phone == PHONE and booked.contact_phone_masked == "138****5678"
+    listed = client.get(BOOKINGS).json()["results"][0]
+    detail = client.get(f"{BOOKINGS}{booked.pk}/").json()
+    for body in (listed, detail):
+        assert body["contact_phone_masked"] == "138****5678" and "contact_phone" not in body
+
+
+def test_a_booking_export_has_the_full_phone_only_for_holders_and_audits_it(county_staff, province_admin, booked):
+    assert BookingResource(user=county_staff).export()["联系电话"] == ["138****5678"]
+    assert not AuditEvent.objects.exists()
+
+    assert BookingResource(user=province_admin).export()["联系电话"] == [PHONE]
+    event = AuditEvent.objects.get(action=AuditEvent.Action.EXPORT)
+    assert (event.actor_username, event.model) == (province_admin.username, "venues.booking")
+
+
+def test_the_booking_pages_show_the_contact_phone_masked(client, county_staff, booked):
+    client.force_login(county_staff)
+
+    for page in (f"/bookings/{booked.pk}/", f"/admin/venues/booking/{booked.pk}/change/"):
+        content = client.get(page).content.decode()
+        assert PHONE not in content and "138****5678" in content, page
 
 
 # Logs and error pages ---------------------------------------------------------------------

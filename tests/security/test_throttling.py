@@ -131,10 +131,10 @@ def test_credentials_are_checked_before_the_anonymous_count(rates, qinghai):
     assert [anonymous.get(URL).status_code for _ in range(3)] == [401, 401, 401]
 
 
-def test_the_token_endpoint_has_its_own_stricter_count(rates, county_staff):
+def test_the_token_endpoint_has_its_own_stricter_count(rates, qinghai):
     rates(user="100/minute", anon="100/minute", token="2/minute")
     api = APIClient()
-    body = {"username": "chengdong_staff", "password": PASSWORD}
+    body = {"username": UserFactory().username, "password": PASSWORD}
 
     answers = [api.post("/api/v1/auth/token/", body).status_code for _ in range(3)]
 

@@ -218,14 +218,15 @@ def _bookings(ctx, venues, rooms, closures) -> None:
     bookings.sort(key=lambda b: (b.start, b.room.id))
     activities.claim_bookings(ctx, rng, bookings)
     fields = (
-        "id", "created_at", "updated_at", "room", "organization", "booked_by", "contact_name", "contact_phone",
-        "purpose", "attendees", "start", "end", "status", "rejection_reason", "decided_by", "series", "reminded_at",
+        "id", "created_at", "updated_at", "room", "organization", "booked_by", "contact_name",
+        "contact_phone", "contact_phone_masked", "purpose", "attendees", "start", "end", "status",
+        "rejection_reason", "decided_by", "series", "reminded_at",
     )  # fmt: skip
 
     def rows():
         for booking_id, b in enumerate(bookings, start=1):
             created = local(b.made, 10)
-            yield (booking_id, created, created, b.room.id, b.organization, None, b.contact, "", b.purpose,
+            yield (booking_id, created, created, b.room.id, b.organization, None, b.contact, "", "", b.purpose,
                    b.attendees, b.start, b.end, b.status, b.reason, None, None, None)  # fmt: skip
 
     ctx.copy(Booking, fields, rows())

@@ -7,6 +7,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from apps.core.api import ScopedPrimaryKeyRelatedField
+from apps.core.phones import PHONE_MAX_LENGTH
 from apps.organizations.models import Federation
 from apps.organizations.selectors import organization_list, region_list
 from apps.venues.models import Booking, OpeningHours, Room, Venue, Weekday
@@ -187,17 +188,23 @@ class BookingSerializer(serializers.ModelSerializer):
             "attendees",
             "contact_name",
             "contact_phone",
+            "contact_phone_masked",
             "status",
             "rejection_reason",
             "series",
             "recurrence",
             "updated_at",
         ]
-        read_only_fields = ["status", "rejection_reason", "series", "updated_at"]
+        read_only_fields = ["contact_phone_masked", "status", "rejection_reason", "series", "updated_at"]
         extra_kwargs = {
             "start": {"help_text": "ISO 8601，含时区，例如 2026-12-01T10:00:00+08:00。"},
             "end": {"help_text": "须与开始时间在同一天。"},
-            "contact_phone": {"required": False},
+            "contact_phone": {
+                "required": False,
+                "write_only": True,
+                "max_length": PHONE_MAX_LENGTH,
+                "help_text": "读取时只返回 contact_phone_masked（如 138****1234）。",
+            },
             "attendees": {"min_value": 1},
         }
 

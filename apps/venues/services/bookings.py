@@ -61,7 +61,7 @@ def conflict_summary(booking: Booking) -> dict:
 
 def _overlapping(room: Room, start: dt.datetime, end: dt.datetime, *, exclude_pk=None):
     bookings = Booking.objects.filter(room=room, status__in=HOLDING_STATUSES, start__lt=end, end__gt=start)
-    return bookings.exclude(pk=exclude_pk).select_related("organization").order_by("start")
+    return bookings.exclude(pk=exclude_pk).select_related("organization").defer("contact_phone").order_by("start")
 
 
 def _rule_errors(
