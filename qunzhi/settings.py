@@ -206,7 +206,7 @@ AXES_RESET_ON_SUCCESS = True
 # One line per failure and lockout is enough; verbose adds a banner to every manage.py command.
 AXES_VERBOSE = False
 AXES_LOCKOUT_CALLABLE = "apps.accounts.lockout.lockout_response"
-AXES_CLIENT_IP_CALLABLE = "apps.accounts.client_address.client_address"
+AXES_CLIENT_IP_CALLABLE = "apps.core.client_address.client_address"
 # Addresses or networks of the reverse proxies whose X-Forwarded-For is believed (comma-separated,
 # e.g. 10.0.0.2,172.16.0.0/12); empty: the connection's own address is the client's.
 TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])

@@ -18,7 +18,7 @@ from rest_framework import throttling
 from rest_framework.exceptions import APIException, Throttled
 from rest_framework.settings import api_settings
 
-from apps.accounts.client_address import client_address
+from apps.core.client_address import client_address
 
 THROTTLED = "请求过于频繁，请 {wait} 秒后再试。"
 

@@ -17,6 +17,7 @@ from auditlog.middleware import AuditlogMiddleware
 from auditlog.registry import auditlog
 from django.apps import apps
 
+from apps.core.client_address import client_address
 from apps.core.models import AuditEvent
 
 _TIMESTAMPS = ["created_at", "updated_at"]
@@ -65,7 +66,13 @@ class _RequestContext(dict):
 
 
 class AuditActorMiddleware(AuditlogMiddleware):
-    """auditlog's middleware (actor, remote address, correlation id), with the actor read late."""
+    """auditlog's middleware (actor, remote address, correlation id), with the actor read late and
+    the address the lockouts use: auditlog's own takes X-Forwarded-For from anyone, so a client
+    could write any address it liked into the trail."""
+
+    @staticmethod
+    def _get_remote_addr(request):
+        return client_address(request) or None
 
     def get_extra_data(self, request):
         data = super().get_extra_data(request)

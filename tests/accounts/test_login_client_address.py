@@ -1,11 +1,11 @@
-"""Which address a request comes from (apps.accounts.client_address), as lockouts and throttles see it."""
+"""Which address a request comes from (apps.core.client_address), as lockouts and throttles see it."""
 
 from __future__ import annotations
 
 import pytest
 from django.test import RequestFactory
 
-from apps.accounts.client_address import client_address
+from apps.core.client_address import client_address
 
 PROXY = "172.18.0.2"
 

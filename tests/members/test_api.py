@@ -262,6 +262,22 @@ def test_a_disabled_person_needs_a_certificate_and_reads_it_back_masked(county_s
     assert number not in response.content.decode()
 
 
+def test_a_certificate_is_corrected_by_patch_and_a_malformed_one_refused(county_staff, qinghai):
+    number = id_number(age=50, gender="male")
+    person = PersonFactory(
+        id_number=number, identity_tags=[identity_tag("disabled")], disability_certificate_number=f"{number}42"
+    )
+    client = client_for(county_staff)
+    url = f"{PEOPLE}{person.pk}/"
+
+    assert client.patch(url, {"disability_certificate_number": f"{number}42"}, format="json").status_code == 200
+    corrected = client.patch(url, {"disability_certificate_number": f"{number}31"}, format="json")
+    refused = client.patch(url, {"disability_certificate_number": "disabled"}, format="json")
+
+    assert corrected.json()["disability_certificate_masked"] == f"{idnumbers.mask(number)}31"
+    assert refused.status_code == 400 and "disability_certificate_number" in refused.json()
+
+
 # People: reading, changing, deleting ---------------------------------------------------------
 
 

@@ -73,6 +73,16 @@ def test_an_api_change_to_a_person_is_logged_with_its_actor_and_address_and_mask
         assert secret not in text
 
 
+def test_the_logged_address_is_the_one_lockouts_trust_not_a_forwarded_header(county_staff, person, settings):
+    settings.TRUSTED_PROXIES = ["10.0.0.1"]
+    client = bearer_client(county_staff)
+
+    client.patch(f"{PEOPLE}{person.pk}/", {"name": "甲"}, REMOTE_ADDR="203.0.113.9", HTTP_X_FORWARDED_FOR="1.2.3.4")
+    client.patch(f"{PEOPLE}{person.pk}/", {"name": "乙"}, REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR="1.2.3.4")
+
+    assert [entry.remote_addr for entry in person_log(person)[-2:]] == ["203.0.113.9", "1.2.3.4"]
+
+
 def test_a_registration_logs_no_id_number_hash_or_ciphertext(county_staff, chengdong_union):
     number = id_number(age=30)
 

@@ -156,6 +156,10 @@ def _person_differs(person: Person, name: str, value) -> bool:
     if name == "id_number":
         # Compared as the service would store it; anything malformed goes on to be refused.
         return idnumbers.normalize(value) != person.id_number
+    if name == "disability_certificate_number":
+        # Not a column: the ID number and the class it stores (Person.disability_certificate_masked).
+        held = f"{person.id_number}{person.disability_class}" if person.disability_class else ""
+        return idnumbers.normalize(value) != held
     return getattr(person, name) != value
 
 

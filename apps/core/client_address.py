@@ -1,4 +1,4 @@
-"""The address a request really comes from, for login lockouts and API throttles.
+"""The address a request really comes from, for login lockouts, API throttles and the audit trail.
 
 Behind a reverse proxy every request arrives from the proxy, and the client's address is in
 X-Forwarded-For. That header is only as honest as whoever wrote it: a client can send its own,
