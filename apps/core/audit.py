@@ -14,8 +14,10 @@ Both are writes only: no list page reads them, so they add no query to any read.
 from __future__ import annotations
 
 from auditlog.middleware import AuditlogMiddleware
+from auditlog.models import LogEntry
 from auditlog.registry import auditlog
 from django.apps import apps
+from django.contrib.contenttypes.models import ContentType
 
 from apps.core.client_address import client_address
 from apps.core.models import AuditEvent
@@ -78,6 +80,27 @@ class AuditActorMiddleware(AuditlogMiddleware):
         data = super().get_extra_data(request)
         data.pop("actor", None)
         return _RequestContext(request, **data)
+
+
+def audit_bulk_update(rows: list, changes: dict[str, list]) -> None:
+    """auditlog's UPDATE lines for rows changed by one UPDATE statement, which sends no signal.
+
+    `changes` is auditlog's own form, field → [old, new], the same for every row.
+    """
+    if not rows:
+        return
+    content_type = ContentType.objects.get_for_model(type(rows[0]))
+    LogEntry.objects.bulk_create(
+        LogEntry(
+            content_type=content_type,
+            object_pk=str(row.pk),
+            object_id=row.pk,
+            object_repr=str(row),
+            action=LogEntry.Action.UPDATE,
+            changes=changes,
+        )
+        for row in rows
+    )
 
 
 def audit_record(*, actor, action: str, obj=None, model: str = "", object_id: int | None = None, detail: str = ""):

@@ -13,6 +13,7 @@ from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 from apps.core.models import SyncedModel
 from apps.organizations.models import Organization, OrganizationLevel, Region
@@ -299,4 +300,4 @@ class SummaryState(models.Model):
         verbose_name_plural = "汇总状态"
 
     def __str__(self) -> str:
-        return f"汇总至 {self.through_month:%Y-%m}（{self.refreshed_at:%Y-%m-%d %H:%M}）"
+        return f"汇总至 {self.through_month:%Y-%m}（{timezone.localtime(self.refreshed_at):%Y-%m-%d %H:%M}）"

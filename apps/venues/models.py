@@ -13,6 +13,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
 from apps.core.crypto import EncryptedTextField
@@ -246,7 +247,7 @@ class Booking(SyncedModel):
         ]
 
     def __str__(self) -> str:
-        return f"{self.room} {self.start:%Y-%m-%d %H:%M} {self.purpose}"
+        return f"{self.room} {timezone.localtime(self.start):%Y-%m-%d %H:%M} {self.purpose}"
 
     def save(self, *args, **kwargs):
         keep_masked_phone(self, kwargs, field="contact_phone")

@@ -151,6 +151,9 @@ def test_the_province_reads_the_change_log_and_may_filter_and_search_it(client, 
     assert list(page.context["cl"].result_list) == person_log(person)[-1:]
     assert client.get(CHANGE_LOG, {"resource_type": person_type.pk}).status_code == 200
     assert client.get("/admin/core/auditevent/").status_code == 200
+    # In Chinese, as the rest of the admin (locale/: the app ships no Chinese of its own).
+    index = client.get("/admin/").content.decode()
+    assert "变更日志" in index and "Audit log" not in index and "Log entries" not in index
 
 
 def test_county_staff_see_no_change_log_at_all(client, county_staff):

@@ -7,6 +7,7 @@ import datetime as dt
 
 import pytest
 import time_machine
+from auditlog.models import LogEntry
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from apps.accounts.models import Notification
@@ -285,6 +286,10 @@ def test_bookings_complete_marks_ended_approved_bookings_once(room, approval_roo
         later.pk: BookingStatus.APPROVED,
         pending.pk: BookingStatus.PENDING,
     }
+    # One UPDATE statement sends no signal: the audit trail gets its line all the same, once.
+    (logged,) = LogEntry.objects.get_for_object(done).filter(action=LogEntry.Action.UPDATE)
+    assert logged.changes_dict == {"status": ["approved", "completed"]} and logged.object_repr == str(done)
+    assert not LogEntry.objects.get_for_object(later).filter(action=LogEntry.Action.UPDATE).exists()
 
 
 def test_bookings_remind_reminds_tomorrows_bookers_once(room, chengdong_union, county_staff):

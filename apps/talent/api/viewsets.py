@@ -22,9 +22,9 @@ from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
-from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
+from apps.accounts.throttles import AnonThrottle
 from apps.core.api import ConflictSerializer, ScopedReadOnlyViewSet
 from apps.core.pagination import RankedPagination
 from apps.organizations.scoping import scoped
@@ -340,10 +340,16 @@ class AttendanceViewSet(ScopedReadOnlyViewSet):
 # Certificates --------------------------------------------------------------------------
 
 
-class CertificateCheckThrottle(AnonRateThrottle):
-    """Codes are 80 random bits; the limit still keeps anyone from trying them by the thousand."""
+class CertificateCheckThrottle(AnonThrottle):
+    """Codes are 80 random bits; the limit still keeps anyone from trying them by the thousand.
 
-    rate = "30/minute"
+    Per client address as the login lockouts see it (a forged X-Forwarded-For does not reset it).
+    """
+
+    scope = "certificate_check"
+
+    def get_rate(self) -> str:
+        return "30/minute"
 
 
 class CertificateVerifyView(APIView):

@@ -11,6 +11,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
+from apps.core.audit import audit_bulk_update
 from apps.core.exceptions import ConflictError
 from apps.core.outbox import outbox_enqueue
 from apps.organizations.models import Organization
@@ -352,8 +353,21 @@ def _notify_booker_on_commit(booking: Booking, event: str) -> None:
 
 
 def bookings_complete(*, now: dt.datetime | None = None) -> int:
-    """Approved bookings that have ended become completed (a conditional UPDATE: safe to run twice)."""
+    """Approved bookings that have ended become completed, each change in the audit trail.
+
+    Safe to run twice, even at once: the rows are locked, and one locked by another run (or by a
+    cancellation in progress) is left for the next run.
+    """
     now = now or timezone.now()
-    return Booking.objects.filter(status=BookingStatus.APPROVED, end__lte=now).update(
-        status=BookingStatus.COMPLETED, updated_at=now
-    )
+    with transaction.atomic():
+        ended = list(
+            Booking.objects.select_for_update(skip_locked=True, of=("self",))
+            .filter(status=BookingStatus.APPROVED, end__lte=now)
+            .select_related("room__venue")
+            .defer("contact_phone")
+        )
+        Booking.objects.filter(pk__in=[booking.pk for booking in ended]).update(
+            status=BookingStatus.COMPLETED, updated_at=now
+        )
+        audit_bulk_update(ended, {"status": [BookingStatus.APPROVED.value, BookingStatus.COMPLETED.value]})
+    return len(ended)
