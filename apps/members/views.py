@@ -221,27 +221,24 @@ def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @permission("members.view_full_id_number")
 @require_POST
 def person_id_number(request: HttpRequest, pk: int) -> HttpResponse:
-    """Reveal the full number: through the service, which writes the audit trail."""
-    person = _person(request.user, pk)
-    full = services.person_full_id_number(actor=request.user, person=person)
-    if _is_htmx(request, "id-number"):
-        response = render(request, "members/_id_number.html", {"person": person, "full_id_number": full})
-    else:
-        response = _detail(request, person, full_id_number=full)
-    add_never_cache_headers(response)
-    return response
+    return _reveal(request, pk, services.person_full_id_number, "id-number", "full_id_number")
 
 
 @permission("members.view_full_phone")
 @require_POST
 def person_phone(request: HttpRequest, pk: int) -> HttpResponse:
-    """Reveal the full phone number: through the service, which writes the audit trail."""
+    return _reveal(request, pk, services.person_full_phone, "phone", "full_phone")
+
+
+def _reveal(request: HttpRequest, pk: int, read, target: str, name: str) -> HttpResponse:
+    """Show one full number: read through the service, which writes the audit trail; never cached."""
     person = _person(request.user, pk)
-    full = services.person_full_phone(actor=request.user, person=person)
-    if _is_htmx(request, "phone"):
-        response = render(request, "members/_phone.html", {"person": person, "full_phone": full})
+    full = read(actor=request.user, person=person)
+    if _is_htmx(request, target):
+        template = f"members/_{target.replace('-', '_')}.html"
+        response = render(request, template, {"person": person, name: full})
     else:
-        response = _detail(request, person, full_phone=full)
+        response = _detail(request, person, **{name: full})
     add_never_cache_headers(response)
     return response
 
