@@ -19,7 +19,6 @@ import psycopg2
 import psycopg2.errors
 import pytest
 from django.conf import settings
-from django.db import connections
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -91,26 +90,20 @@ def _snapshot(name: str) -> dict[str, tuple[int, str]]:
 
 
 @pytest.fixture
-def scratch_databases(django_db_setup, django_db_blocker):
-    """Two empty databases: the source with the schema (copied from the test database), the target bare."""
+def scratch_databases():
+    """Two new databases: the source migrated as a deployment's would be, the target bare.
+
+    Not a copy of the test database: transactional tests empty it of the reference data (the
+    federations, the role groups) that the migrations wrote and the demo needs.
+    """
     suffix = uuid.uuid4().hex[:8]
     source, target = f"qunzhi_backup_src_{suffix}", f"qunzhi_backup_dst_{suffix}"
-    with django_db_blocker.unblock():
-        test_database = connections["default"].settings_dict["NAME"]
-        connections.close_all()
     maintenance = _maintenance()
     with maintenance.cursor() as cursor:
-        try:
-            # The migrated, empty test database as a template saves running every migration again.
-            cursor.execute(f'CREATE DATABASE "{source}" TEMPLATE "{test_database}"')
-            migrate = False
-        except psycopg2.errors.ObjectInUse:
-            cursor.execute(f'CREATE DATABASE "{source}"')
-            migrate = True
+        cursor.execute(f'CREATE DATABASE "{source}"')
         cursor.execute(f'CREATE DATABASE "{target}"')
     try:
-        if migrate:
-            _run([sys.executable, "manage.py", "migrate", "--noinput", "-v0"], source)
+        _run([sys.executable, "manage.py", "migrate", "--noinput", "-v0"], source)
         yield source, target
     finally:
         with maintenance.cursor() as cursor:

@@ -57,7 +57,7 @@ class _RequestContext(dict):
     """
 
     def __init__(self, request, **data):
-        super().__init__(actor=None, **data)
+        super().__init__(**data)
         self.request = request
 
     def get(self, key, default=None):
@@ -76,10 +76,14 @@ class AuditActorMiddleware(AuditlogMiddleware):
     def _get_remote_addr(request):
         return client_address(request) or None
 
+    @staticmethod
+    def _get_actor(request):
+        # Not read here: that loads the session and the user before the view, and with the
+        # database down it fails outside DatabaseUnavailableMiddleware (a 500, not the 503).
+        return None
+
     def get_extra_data(self, request):
-        data = super().get_extra_data(request)
-        data.pop("actor", None)
-        return _RequestContext(request, **data)
+        return _RequestContext(request, **super().get_extra_data(request))
 
 
 def audit_bulk_update(rows: list, changes: dict[str, list]) -> None:

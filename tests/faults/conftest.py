@@ -18,6 +18,7 @@ import redis
 from django.conf import settings as django_settings
 from django.db import connection
 from django.utils import timezone
+from kombu import pools as kombu_pools
 
 from apps.core import outbox
 from qunzhi.celery import app
@@ -118,10 +119,14 @@ def on_redis(redis_server, settings, monkeypatch):
 
 
 def _forget_connections() -> None:
-    if app._pool is not None:
-        app._pool.force_close_all()
+    # The app's pool is kombu's global one for the broker's URL: closed but left registered, the
+    # next test on that URL would get it back closed ("Acquire on closed pool").
+    kombu_pools.reset()
     app._pool = None
     app.amqp._producer_pool = None  # the control commands' (health's ping) publish through it
+    # The result backend keeps its own connection to the old Redis (cached per thread).
+    app._backend_cache = None
+    app._local.__dict__.pop("backend", None)
 
 
 def next_working_day(days_ahead: int = 3) -> dt.date:
