@@ -8,7 +8,6 @@ import io
 import logging
 
 import pytest
-from django.db import connection
 from django.urls import path
 from rest_framework.test import APIClient
 
@@ -20,6 +19,7 @@ from apps.members.resources import PersonResource
 from apps.venues.models import Booking
 from apps.venues.resources import BookingResource
 from tests.members.factories import PersonFactory, id_number
+from tests.members.test_id_privacy import every_stored_value
 from tests.venues.factories import aware, make_room, make_venue
 
 PEOPLE = "/api/v1/people/"
@@ -32,17 +32,6 @@ def client_for(user) -> APIClient:
     client = APIClient()
     client.force_authenticate(user)
     return client
-
-
-def every_stored_value() -> list[tuple[str, str]]:
-    """(table, value) for every non-empty value of every row of every table, as text."""
-    values = []
-    with connection.cursor() as cursor:
-        for table in connection.introspection.table_names():
-            cursor.execute(f"SELECT * FROM {connection.ops.quote_name(table)}")  # noqa: S608 - names from the schema
-            for row in cursor.fetchall():
-                values += [(table, str(value)) for value in row if value not in (None, "")]
-    return values
 
 
 @pytest.fixture

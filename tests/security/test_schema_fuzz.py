@@ -118,7 +118,7 @@ def persona_token(request, demo_world, db, settings, tmp_path):
 
 @schema.parametrize()
 @hypothesis_settings(
-    max_examples=10,
+    max_examples=5,
     deadline=None,
     derandomize=True,
     suppress_health_check=list(HealthCheck),
