@@ -16,6 +16,7 @@ from selenium.webdriver.support.ui import Select, WebDriverWait
 from apps.insights import services
 from apps.insights.demo import PREFECTURE_INDICATORS
 from apps.insights.models import EvaluationScheme, EvaluationSubject, IndicatorMethod, SchemeStatus, Score
+from tests.browser_waits import replaced
 from tests.factories import region
 from tests.insights.test_scorecard import TODAY, xining  # noqa: F401 - the hand-made 西宁市
 from tests.organizations import test_browser as organization_browser
@@ -88,7 +89,7 @@ def _add_indicator(driver, wait, *, common: str, name: str, weight: str, method:
         assert not driver.find_element(By.ID, "id_formula").is_displayed()
     submit = driver.find_element(By.ID, "indicator-submit")
     _click(driver, submit)
-    wait.until(ec.staleness_of(submit))  # the page reloaded: the old one's table is gone
+    wait.until(replaced(submit))  # the page reloaded: the old one's table is gone
     wait.until(ec.text_to_be_present_in_element((By.ID, "indicator-table"), name))
 
 
@@ -149,7 +150,7 @@ def test_a_province_admin_drafts_publishes_and_scores_a_scheme(
     form.find_element(By.NAME, f"s{west.pk}-evidence").send_keys("第三方测评 90 分")
     _shot(browser, "pending")
     _click(browser, form.find_element(By.CSS_SELECTOR, "button[type=submit]"))
-    wait.until(ec.staleness_of(form))
+    wait.until(replaced(form))
     wait.until(ec.text_to_be_present_in_element((By.ID, "pending-count"), "待评 6 项"))
 
     browser.find_element(By.LINK_TEXT, f"{TODAY.year}年度 西宁市群团工作联评联考").click()

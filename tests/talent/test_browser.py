@@ -12,12 +12,12 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as ec
 from selenium.webdriver.support.ui import WebDriverWait
 
 from apps.talent.models import Attendance, Certificate, CourseStatus, TrainingCourse
+from tests.browser_waits import replaced
 from tests.factories import unit
 from tests.organizations import test_browser as organization_browser
 from tests.talent.factories import CourseFactory, cadre, expert
@@ -177,10 +177,8 @@ def test_a_county_staff_member_runs_a_course_from_enrollment_to_the_certificate(
     code.clear()
     code.send_keys("ABCD-EFGH-JKMN-PQRS")
     _click(browser, browser.find_element(By.CSS_SELECTOR, "#verify-form button[type=submit]"))
-    # Chromium may still hand back a node of the page being replaced (an inspector error, not a
-    # stale element): poll through it until the new page answers.
-    reloaded = WebDriverWait(browser, WAIT_SECONDS, ignored_exceptions=[WebDriverException])
-    reloaded.until(ec.text_to_be_present_in_element((By.ID, "verify-result"), "无法核验"))
+    wait.until(replaced(result))
+    wait.until(ec.text_to_be_present_in_element((By.ID, "verify-result"), "无法核验"))
     assert "马" not in browser.find_element(By.ID, "verify-result").text
 
     assert organization_browser._severe_console_errors(browser) == []
