@@ -39,6 +39,7 @@ from schemathesis.specs.openapi.checks import (
 from apps.accounts.authentication import AccessToken
 from apps.accounts.models import User
 from apps.core import error_pages
+from apps.core.filters import SEARCH_INVALID
 
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 
@@ -184,6 +185,15 @@ def test_an_offset_postgresql_does_not_know_is_still_an_instant(client, county_s
     response = client.get("/api/v1/people/", {"updated_since": "2026-01-01T08:59:25-23:14"})
 
     assert response.status_code == 200
+
+
+def test_a_search_term_with_a_nul_character_is_refused_under_its_name(client, county_staff):
+    client.force_login(county_staff)
+
+    response = client.get("/api/v1/training-sessions/", {"search": "培训\x00"})
+
+    assert response.status_code == 400
+    assert response.json() == {"search": [SEARCH_INVALID]}
 
 
 def test_export_jobs_ignore_delta_sync_parameters_they_do_not_have(client, county_staff):
