@@ -13,6 +13,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as ec
 from selenium.webdriver.support.ui import WebDriverWait
 
+from tests.browser_waits import poll_through_replaced_nodes
 from tests.factories import GrassrootsUnitFactory, HostUnitFactory
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -51,6 +52,7 @@ def browser():
     # An explicit driver path: Selenium Manager stays idle and downloads nothing.
     driver = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
     driver.implicitly_wait(0)
+    poll_through_replaced_nodes()
     try:
         yield driver
     finally:
