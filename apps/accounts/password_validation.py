@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from django.contrib.auth import password_validation
 
-PASSWORD_TOO_SHORT = "密码太短，至少需要 {min_length} 个字符。"
+# A message about passwords, not one (bandit matches the name).
+PASSWORD_TOO_SHORT = "密码太短，至少需要 {min_length} 个字符。"  # nosec B105
 
 
 class MinimumLengthValidator(password_validation.MinimumLengthValidator):
