@@ -24,6 +24,7 @@ router.register("host-units", organizations.HostUnitViewSet, basename="host-unit
 router.register("deletions", organizations.DeletionViewSet, basename="deletion")
 router.register("joint-branches", cobuilding.JointBranchViewSet, basename="joint-branch")
 router.register("coverage", cobuilding.CoverageViewSet, basename="coverage")
+router.register("coverage-gaps", cobuilding.CoverageGapViewSet, basename="coverage-gap")
 router.register("meetings", cobuilding.MeetingViewSet, basename="meeting")
 router.register("follow-ups", cobuilding.FollowUpViewSet, basename="follow-up")
 router.register("people", members.PersonViewSet, basename="person")

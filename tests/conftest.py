@@ -16,6 +16,7 @@ from django.apps import apps as django_apps
 from django.conf import settings
 from django.core.cache import cache
 
+from apps.accounts import throttles
 from apps.organizations.management.commands.load_divisions import read_divisions
 from apps.organizations.models import Federation, Region, Role
 from apps.organizations.services import regions_load_divisions, role_assign
@@ -99,8 +100,10 @@ def _persona(username: str, role: str | None = None, region_code: str | None = N
 
 @pytest.fixture(autouse=True)
 def _empty_cache():
-    """Each test starts with an empty cache: served scorecards are kept across requests."""
+    """Each test starts with an empty cache: served scorecards are kept across requests; the
+    throttles' request numbers held by this process go with the counters they came from."""
     cache.clear()
+    throttles.leases.clear()
 
 
 @pytest.fixture

@@ -21,13 +21,30 @@ import logging
 import time
 
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
-from django.core.cache.backends.redis import RedisCache
+from django.core.cache.backends.redis import RedisCache, RedisCacheClient
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 logger = logging.getLogger(__name__)
 
 UNAVAILABLE = (RedisConnectionError, RedisTimeoutError)
+
+
+class _ReusedClients(RedisCacheClient):
+    """Django's client makes a new redis.Redis for every cache call, which costs more than the call
+    itself (≈0.3 ms: redis-py fills a table of ~170 response callbacks for each one). One per
+    connection pool serves them all: a redis.Redis is safe to share between threads."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._clients = {}
+
+    def get_client(self, key=None, *, write=False):
+        index = self._get_connection_pool_index(write)
+        client = self._clients.get(index)
+        if client is None:
+            client = self._clients[index] = self._client(connection_pool=self._get_connection_pool(write))
+        return client
 
 
 class TolerantRedisCache(RedisCache):
@@ -38,6 +55,7 @@ class TolerantRedisCache(RedisCache):
 
     def __init__(self, server, params):
         super().__init__(server, params)
+        self._class = _ReusedClients
         self.retry_after = float(params.get("RETRY_AFTER", self.RETRY_AFTER))
         self._down_until = 0.0
 
@@ -103,3 +121,16 @@ class TolerantRedisCache(RedisCache):
 
     def clear(self):
         return self._try(lambda: super(TolerantRedisCache, self).clear(), False)
+
+    def count(self, key, timeout: int, delta: int = 1, version=None) -> int:
+        """Add `delta` to the counter `key` (made, living `timeout` seconds, when missing) and answer
+        it: one round trip, where add() then incr() take three. An outage answers `delta`, as incr() does."""
+        key = self.make_and_validate_key(key, version=version)
+
+        def call() -> int:
+            pipeline = self._cache.get_client(key, write=True).pipeline(transaction=False)
+            pipeline.set(key, 0, ex=timeout, nx=True)
+            pipeline.incrby(key, delta)
+            return pipeline.execute()[1]
+
+        return self._try(call, delta)

@@ -17,6 +17,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
+from rest_framework.filters import OrderingFilter
 from rest_framework.response import Response
 
 from apps.core.api import (
@@ -27,6 +28,7 @@ from apps.core.api import (
     scoped_choices,
 )
 from apps.organizations import selectors, services
+from apps.organizations.api import HostUnitFilter
 from apps.organizations.models import (
     Decision,
     Federation,
@@ -185,14 +187,15 @@ class KindCoverageSerializer(serializers.Serializer):
     label = serializers.CharField(help_text="类型名称。")
     units = serializers.IntegerField(help_text="有覆盖要求的单位数。")
     covered = serializers.IntegerField(help_text="应建组织全部建立的单位数。")
+    gaps = serializers.IntegerField(help_text="未全覆盖的单位数；逐一列出见 coverage-gaps/?kind=。")
     share = serializers.FloatField(allow_null=True, help_text="覆盖率（0–1）；没有单位时为 null。")
-    gaps = UnitCoverageSerializer(many=True, help_text="未全覆盖的单位，逐一列出缺少的群团。")
 
 
 class CoverageSerializer(serializers.Serializer):
     region = serializers.IntegerField(source="region.pk", allow_null=True, default=None, help_text="区划 ID。")
     units = serializers.IntegerField(help_text="有覆盖要求的单位数。")
     covered = serializers.IntegerField(help_text="全覆盖的单位数。")
+    gaps = serializers.IntegerField(help_text="未全覆盖的单位数；逐一列出见 coverage-gaps/。")
     share = serializers.FloatField(allow_null=True, help_text="覆盖率（0–1）；没有单位时为 null。")
     kinds = KindCoverageSerializer(many=True, help_text="按单位类型分列；只列有单位的类型。")
 
@@ -429,8 +432,8 @@ class _ReportSchema(AutoSchema):
     list=extend_schema(
         summary="组织覆盖情况",
         description=(
-            "范围内（?region= 含全部下级区划）按覆盖要求应建群团组织的所在单位：按单位类型和规模统计"
-            "应建单位数、全覆盖单位数和覆盖率，并逐一列出未全覆盖的单位及其缺少的群团。"
+            "范围内（?region= 含全部下级区划）按覆盖要求应建群团组织的所在单位：按单位类型统计"
+            "应建单位数、全覆盖单位数、未全覆盖单位数和覆盖率。未全覆盖的单位逐一列在 coverage-gaps/。"
         ),
         parameters=[OpenApiParameter("region", type=int, description="区划 ID（含全部下级区划）；不填为全部范围。")],
         responses=CoverageSerializer,
@@ -450,6 +453,34 @@ class CoverageViewSet(ScopedViewSet):
         query.is_valid(raise_exception=True)
         report = selectors.coverage(user=request.user, region=query.validated_data.get("region"))
         return Response(CoverageSerializer(report).data)
+
+
+def _gap_selector(*, user) -> QuerySet:
+    return selectors.coverage_gaps(user=user)
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="未全覆盖的所在单位",
+        description=(
+            "按覆盖要求应建群团组织、但尚未全部建立的所在单位，按名称排序，逐一列出应建、已建和缺少的群团；"
+            "?region= 含全部下级区划，?kind= 按单位类型。"
+        ),
+    )
+)
+class CoverageGapViewSet(mixins.ListModelMixin, ScopedViewSet):
+    """组织覆盖缺口：一页一页列出，省级有数千个。"""
+
+    selector = staticmethod(_gap_selector)
+    serializer_class = UnitCoverageSerializer
+    filterset_class = HostUnitFilter  # ?region= (its subtree) and ?kind=
+    filter_backends = [filters.DjangoFilterBackend, OrderingFilter]  # the cursor takes its order from it
+    ordering_fields = ["name", "id"]
+    ordering = ["name"]
+
+    def list(self, request, *args, **kwargs):
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        return self.get_paginated_response(self.get_serializer(selectors.unit_coverage(page), many=True).data)
 
 
 def _meeting_selector(*, user) -> QuerySet:

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from dataclasses import dataclass, field
+from collections.abc import Iterable
+from dataclasses import dataclass
 
 from django.db.models import Count, Exists, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
@@ -169,7 +170,10 @@ class KindCoverage:
     label: str
     units: int = 0
     covered: int = 0
-    gaps: list[UnitCoverage] = field(default_factory=list)
+
+    @property
+    def gaps(self) -> int:
+        return self.units - self.covered
 
     @property
     def share(self) -> float | None:
@@ -180,7 +184,6 @@ class KindCoverage:
 class Coverage:
     region: Region | None
     kinds: list[KindCoverage]
-    rows: list[UnitCoverage] = field(default_factory=list)  # every unit a rule covers
 
     @property
     def units(self) -> int:
@@ -191,12 +194,12 @@ class Coverage:
         return sum(k.covered for k in self.kinds)
 
     @property
-    def share(self) -> float | None:
-        return self.covered / self.units if self.units else None
+    def gaps(self) -> int:
+        return self.units - self.covered
 
     @property
-    def gaps(self) -> list[UnitCoverage]:
-        return [gap for kind in self.kinds for gap in kind.gaps]
+    def share(self) -> float | None:
+        return self.covered / self.units if self.units else None
 
 
 def _rules() -> dict[str, list[tuple[int, list[Federation]]]]:
@@ -209,44 +212,66 @@ def _rules() -> dict[str, list[tuple[int, list[Federation]]]]:
 
 
 def coverage(*, user, region: Region | None = None) -> Coverage:
-    """Host units in scope (under `region`) that a rule covers: who has the branches they should (3 queries)."""
+    """Per kind of host unit in scope (under `region`): how many a rule covers and how many have every
+    branch it asks for — counted in one grouped query; the gaps themselves are coverage_gaps(), a page
+    at a time (a province has thousands)."""
+    counted = (
+        coverable_units(user=user, region=region)
+        .order_by()
+        .values("kind")
+        .annotate(units=Count("pk"), covered_units=Count("pk", filter=Q(covered=True)))
+    )
+    found = {row["kind"]: row for row in counted}
+    kinds = [
+        KindCoverage(kind, label, found[kind]["units"], found[kind]["covered_units"])
+        for kind, label in HostUnitKind.choices
+        if kind in found
+    ]
+    return Coverage(region, kinds)
+
+
+def coverage_gaps(*, user, region: Region | None = None, kind: str = "") -> QuerySet:
+    """The host units in scope a rule covers that lack a branch it asks for, by name; unit_coverage()
+    says what each one of a page has and lacks."""
+    gaps = coverable_units(user=user, region=region).filter(covered=False).select_related("region")
+    if kind:
+        gaps = gaps.filter(kind=kind)
+    return gaps.order_by("name", "id")
+
+
+def unit_coverage(units: Iterable[HostUnit]) -> list[UnitCoverage]:
+    """The branches each unit should have, has and lacks (the rules and the units' branches: 3 queries)."""
+    units = list(units)
+    if not units:
+        return []
     rules = _rules()
-    units = scoped(HostUnit.objects.all(), user).select_related("region").order_by("region__path", "name", "id")
-    if region is not None:
-        units = units.filter(region__path__startswith=region.path)
     present = defaultdict(list)
-    branches = Organization.objects.filter(host_unit__in=units.values("pk")).select_related("federation")
-    for branch in branches:
+    branches = Organization.objects.filter(host_unit__in=units).select_related("federation")
+    for branch in branches.order_by("federation__sort_order", "federation_id"):
         present[branch.host_unit_id].append(branch.federation)
-    kinds = {kind: KindCoverage(kind, label) for kind, label in HostUnitKind.choices}
-    rows = []
-    for unit in units:
-        required = next((feds for low, feds in rules.get(unit.kind, []) if unit.head_count >= low), None)
-        if not required:
-            continue
-        row = UnitCoverage(unit, required, present[unit.pk])
-        rows.append(row)
-        tally = kinds[unit.kind]
-        tally.units += 1
-        if row.covered:
-            tally.covered += 1
-        else:
-            tally.gaps.append(row)
-    return Coverage(region, [k for k in kinds.values() if k.units], rows)
+    return [
+        UnitCoverage(
+            unit,
+            next((feds for low, feds in rules.get(unit.kind, []) if unit.head_count >= low), []),
+            present[unit.pk],
+        )
+        for unit in units
+    ]
 
 
-def coverable_units(*, user, region: Region) -> QuerySet:
-    """The host units under `region` a rule covers, each annotated `covered` (has every branch the
-    rule asks for) — coverage() in SQL, for counting at province scale without loading the units."""
+def coverable_units(*, user, region: Region | None = None) -> QuerySet:
+    """The host units in scope (under `region`) a rule covers, each annotated `covered` (has every
+    branch the rule asks for): counted in SQL, never loaded, at province scale."""
     rule = CoverageRule.objects.filter(
         host_unit_kind=OuterRef("kind"), min_head_count__lte=OuterRef("head_count")
     ).order_by("-min_head_count")
     asked = CoverageRule.federations.through.objects.filter(coveragerule_id=OuterRef("rule_id"))
     present = Organization.objects.filter(host_unit_id=OuterRef(OuterRef("pk"))).values("federation_id")
+    units = scoped(HostUnit.objects.all(), user)
+    if region is not None:
+        units = units.filter(region__path__startswith=region.path)
     return (
-        scoped(HostUnit.objects.all(), user)
-        .filter(region__path__startswith=region.path)
-        .annotate(rule_id=Subquery(rule.values("pk")[:1]))
+        units.annotate(rule_id=Subquery(rule.values("pk")[:1]))
         .filter(Exists(asked))
         .annotate(covered=~Exists(asked.exclude(federation_id__in=present)))
     )

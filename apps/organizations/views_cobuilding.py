@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -18,6 +20,7 @@ from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_POST
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
 from apps.core.access import permission, signed_in
@@ -41,7 +44,7 @@ from apps.organizations.models import (
     Meeting,
 )
 from apps.organizations.scoping import get_in_scope, scoped
-from apps.organizations.views import paginate, render_results
+from apps.organizations.views import PAGE_SIZE, paginate, render_results
 
 ESTABLISHED = "{unit}联建完成：{branches}。"
 MEETING_CREATED = "已登记会议“{title}”。"
@@ -96,21 +99,20 @@ def joint_branch_establish(request: HttpRequest) -> HttpResponse:
             unit = selectors.host_unit_list(user=user).filter(pk=int(asked)).first()
             if unit is not None:
                 initial["host_unit"] = unit.pk
-                gaps = selectors.coverage(user=user, region=unit.region).gaps
-                missing = next((gap.missing for gap in gaps if gap.host_unit.pk == unit.pk), [])
+                (unit_coverage,) = selectors.unit_coverage([unit])
+                missing = unit_coverage.missing
                 initial["federations"] = [f.pk for f in missing]
         form = JointBranchForm(user=user, initial=initial)
     return render(request, "organizations/cobuilding/joint_branch_form.html", {"form": form}, status=status)
 
 
-def _gaps_workbook(report) -> HttpResponse:
-    book = Workbook()
-    sheet = book.active
-    sheet.title = "组织覆盖缺口"
-    sheet.append(GAP_COLUMNS)
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    for gap in report.gaps:
+def _gaps_workbook(gaps) -> HttpResponse:
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("组织覆盖缺口")
+    for column, width in zip("ABCDEFG", (12, 30, 14, 10, 30, 30, 24), strict=True):
+        sheet.column_dimensions[column].width = width
+    sheet.append([_bold(sheet, title) for title in GAP_COLUMNS])
+    for gap in _every_gap(gaps):
         unit = gap.host_unit
         sheet.append(
             [
@@ -123,27 +125,53 @@ def _gaps_workbook(report) -> HttpResponse:
                 "、".join(f.name for f in gap.missing),
             ]
         )
-    for column, width in zip("ABCDEFG", (12, 30, 14, 10, 30, 30, 24), strict=True):
-        sheet.column_dimensions[column].width = width
     response = HttpResponse(content_type=XLSX)
     response["Content-Disposition"] = content_disposition_header(True, "组织覆盖缺口.xlsx")
     book.save(response)
     return response
 
 
+def _bold(sheet, value: str) -> WriteOnlyCell:
+    cell = WriteOnlyCell(sheet, value=value)
+    cell.font = Font(bold=True)
+    return cell
+
+
+def _every_gap(gaps, batch: int = 2000):
+    """Every gap of the queryset with what it lacks, a batch of units at a time (a province has thousands)."""
+    rest = gaps
+    while True:
+        units = list(rest[:batch])
+        yield from selectors.unit_coverage(units)
+        if len(units) < batch:
+            return
+        last = units[-1]  # the next batch by the list's own order (name, id): no OFFSET
+        rest = gaps.filter(Q(name__gt=last.name) | Q(name=last.name, pk__gt=last.pk))
+
+
 @signed_in
 def coverage(request: HttpRequest) -> HttpResponse:
     form = CoverageForm(request.GET, user=request.user)
     form.is_valid()
-    report = selectors.coverage(user=request.user, region=form.cleaned_data.get("region"))
+    region = form.cleaned_data.get("region")
+    gaps = selectors.coverage_gaps(user=request.user, region=region)
     if request.GET.get("format") == "xlsx":
-        return _gaps_workbook(report)
-    return render(
+        return _gaps_workbook(gaps)
+    report = selectors.coverage(user=request.user, region=region)
+    paginator = Paginator(gaps, PAGE_SIZE)
+    paginator.count = report.gaps  # counted by the report's grouped query already
+    page = paginator.get_page(request.GET.get("page"))
+    return render_results(
         request,
-        "organizations/cobuilding/coverage.html",
-        {
+        page_template="organizations/cobuilding/coverage.html",
+        results_template="organizations/cobuilding/_coverage_gaps.html",
+        target="gap-results",
+        context={
             "form": form,
             "report": report,
+            "page": page,
+            "page_numbers": list(paginator.get_elided_page_range(page.number)),
+            "gaps": selectors.unit_coverage(page.object_list),
             "may_establish": request.user.has_perm("organizations.add_jointbranch"),
             "export_query": request.GET.urlencode(),
         },

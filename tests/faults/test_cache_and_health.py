@@ -35,6 +35,7 @@ def test_a_cache_without_redis_misses_drops_writes_fails_open_and_warns_once(cap
             assert cache.get_or_set("other", 5) == 5
             assert cache.add("lock", 1) is True
             assert cache.incr("counter") == 1
+            assert cache.count("window", timeout=60) == 1
             assert cache.get_many(["a", "b"]) == {}
             assert cache.set_many({"a": 1}) == ["a"]
             cache.delete("key")
@@ -51,6 +52,16 @@ def test_the_cache_comes_back_with_redis(redis_server):
     redis_server.start()
     cache.set("key", 2)
     assert cache.get("key") == 2
+
+
+def test_a_count_starts_its_window_and_ends_with_it(redis_server):
+    cache = TolerantRedisCache(redis_server.url, {"OPTIONS": {"socket_connect_timeout": 0.25}})
+    assert [cache.count("window", timeout=1) for _ in range(3)] == [1, 2, 3]
+    assert cache.get("window") == 3  # an integer as the cache reads it back, not a pickle
+    client = cache._cache.get_client(write=True)
+    assert 0 < client.pttl(cache.make_key("window")) <= 1000  # the first count set the lifetime; later ones kept it
+    time.sleep(1.1)
+    assert cache.count("window", timeout=1) == 1
 
 
 @pytest.mark.django_db

@@ -87,9 +87,12 @@ def test_coverage_counts_units_that_have_what_they_should_and_lists_the_gaps(cou
     report = selectors.coverage(user=county_staff)
     enterprises = next(k for k in report.kinds if k.kind == HostUnitKind.ENTERPRISE)
     assert (enterprises.units, enterprises.covered) == (2, 0)
-    gaps = {gap.host_unit.name: [f.name for f in gap.missing] for gap in report.gaps}
-    assert gaps == {"大企业": ["共青团"], "小企业": ["工会"]}
-    assert (report.units, report.covered, report.share) == (3, 1, 1 / 3)
+    gaps = selectors.unit_coverage(selectors.coverage_gaps(user=county_staff))
+    missing = {gap.host_unit.name: [f.name for f in gap.missing] for gap in gaps}
+    assert missing == {"大企业": ["共青团"], "小企业": ["工会"]}
+    assert [f.name for f in gaps[0].present] == ["工会", "妇联"]  # 大企业, first by name
+    assert (report.units, report.covered, report.gaps, report.share) == (3, 1, 2, 1 / 3)
+    assert not selectors.coverage_gaps(user=county_staff, kind=HostUnitKind.INDUSTRIAL_PARK).exists()
     services.organization_create(
         name="小企业工会", federation=federation("union"), region=small.region,
         parent=unit("630102", "union"), host_unit=small,

@@ -180,7 +180,7 @@ def test_users_without_the_permission_may_read_but_not_establish(chengdong_union
 # Coverage ---------------------------------------------------------------------------------
 
 
-def test_coverage_lists_units_per_kind_and_the_gaps_unit_by_unit(county_staff, other_county_staff, park):
+def test_coverage_counts_units_per_kind_and_lists_the_gaps_unit_by_unit(county_staff, other_county_staff, park):
     big = HostUnitFactory(name="大企业", kind=HostUnitKind.ENTERPRISE, region=region("630102"), head_count=140)
     HostUnitFactory(name="外县企业", kind=HostUnitKind.ENTERPRISE, region=region("630103"), head_count=500)
     establish(park, "union", "youth_league", "women", "science")
@@ -189,20 +189,41 @@ def test_coverage_lists_units_per_kind_and_the_gaps_unit_by_unit(county_staff, o
     report = client.get("/api/v1/coverage/", {"region": region("630102").pk})
     assert report.status_code == 200, report.json()
     data = report.json()
-    assert (data["region"], data["units"], data["covered"], data["share"]) == (region("630102").pk, 2, 1, 0.5)
+    assert (data["region"], data["units"], data["covered"], data["gaps"], data["share"]) == (
+        region("630102").pk, 2, 1, 1, 0.5,
+    )  # fmt: skip
     kinds = {kind["kind"]: kind for kind in data["kinds"]}
-    assert (kinds["industrial_park"]["share"], kinds["industrial_park"]["gaps"]) == (1.0, [])
-    (gap,) = kinds["enterprise"]["gaps"]
-    assert (gap["host_unit"], gap["host_unit_name"], gap["head_count"]) == (big.pk, "大企业", 140)
-    assert [f["code"] for f in gap["missing"]] == ["youth_league"]
-    assert [f["code"] for f in gap["present"]] == ["union", "women"]
+    assert (kinds["industrial_park"]["share"], kinds["industrial_park"]["gaps"]) == (1.0, 0)
+    assert (kinds["enterprise"]["units"], kinds["enterprise"]["gaps"]) == (1, 1)
     assert client.get("/api/v1/coverage/").json()["units"] == 2  # the whole scope: 城东区
 
-    # Another county's region is refused like one that does not exist; there the report is empty.
+    gaps = client.get("/api/v1/coverage-gaps/", {"region": region("630102").pk})
+    assert gaps.status_code == 200, gaps.json()
+    (gap,) = gaps.json()["results"]
+    assert (gap["host_unit"], gap["host_unit_name"], gap["head_count"]) == (big.pk, "大企业", 140)
+    assert [f["code"] for f in gap["required"]] == ["union", "youth_league", "women"]
+    assert [f["code"] for f in gap["missing"]] == ["youth_league"]
+    assert [f["code"] for f in gap["present"]] == ["union", "women"]
+    assert client.get("/api/v1/coverage-gaps/", {"kind": "industrial_park"}).json()["results"] == []
+
+    # Another county's region is refused like one that does not exist; there the report is theirs.
     refused = client.get("/api/v1/coverage/", {"region": region("630103").pk})
     assert refused.status_code == 400 and "region" in refused.json()
-    theirs = client_for(other_county_staff).get("/api/v1/coverage/").json()
-    assert (theirs["units"], [gap["host_unit_name"] for k in theirs["kinds"] for gap in k["gaps"]]) == (1, ["外县企业"])
+    assert client.get("/api/v1/coverage-gaps/", {"region": region("630103").pk}).status_code == 400
+    theirs = client_for(other_county_staff)
+    assert theirs.get("/api/v1/coverage/").json()["units"] == 1
+    assert [gap["host_unit_name"] for gap in theirs.get("/api/v1/coverage-gaps/").json()["results"]] == ["外县企业"]
+
+
+def test_the_gaps_come_a_page_at_a_time_by_name_without_repeats(county_staff):
+    for n in range(7):
+        HostUnitFactory(name=f"企业{n % 3}", kind=HostUnitKind.ENTERPRISE, region=region("630102"), head_count=10)
+    client, url, seen = client_for(county_staff), "/api/v1/coverage-gaps/?page_size=3", []
+    while url:
+        page = client.get(url).json()
+        seen += [(gap["host_unit_name"], gap["host_unit"]) for gap in page["results"]]
+        url = page["next"]
+    assert len(seen) == 7 and seen == sorted(seen)
 
 
 # Meetings ---------------------------------------------------------------------------------
@@ -414,7 +435,10 @@ def _round(index: int) -> None:
 
 
 def test_lists_take_the_same_number_of_queries_for_1_and_4_rows(county_staff, qinghai):
-    urls = ("/api/v1/joint-branches/", "/api/v1/meetings/", "/api/v1/follow-ups/", "/api/v1/coverage/")
+    urls = (
+        "/api/v1/joint-branches/", "/api/v1/meetings/", "/api/v1/follow-ups/", "/api/v1/coverage/",
+        "/api/v1/coverage-gaps/",
+    )  # fmt: skip
     _round(0)
     meeting = Meeting.objects.get()
     one = [_queries(county_staff, url) for url in (*urls, f"/api/v1/meetings/{meeting.pk}/")]

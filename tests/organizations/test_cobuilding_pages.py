@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
 
-from apps.organizations import services
+from apps.organizations import selectors, services
 from apps.organizations.forms_cobuilding import DECISION_MISSING, ROW_INCOMPLETE
 from apps.organizations.models import (
     FollowUp,
@@ -26,6 +26,8 @@ from apps.organizations.models import (
     Organization,
 )
 from apps.organizations.services.cobuilding import RESULT_REQUIRED, TOO_FEW_FEDERATIONS
+from apps.organizations.views import PAGE_SIZE
+from apps.organizations.views_cobuilding import _every_gap
 from tests.factories import HostUnitFactory, federation, region, unit
 
 pytestmark = pytest.mark.django_db
@@ -130,6 +132,29 @@ def test_the_gaps_export_to_xlsx_with_one_row_per_unit(client, county_staff, dem
     by_name = {row[1]: row for row in rows[1:]}
     assert set(by_name) == {"大企业", "西山园区"}
     assert by_name["大企业"][6] == "共青团" and by_name["西山园区"][5] == "—"
+
+
+def test_the_gaps_are_shown_a_page_at_a_time_and_exported_whole(client, county_staff, demo):
+    for n in range(PAGE_SIZE + 2):
+        HostUnitFactory(name=f"企业{n:03}", kind=HostUnitKind.ENTERPRISE, region=region(CHENGDONG), head_count=10)
+    client.force_login(county_staff)
+    first = client.get(reverse("web-coverage"))
+    shown = first.content.decode().count("data-host-unit=")
+    assert shown == PAGE_SIZE and f"{PAGE_SIZE + 3} 个" in first.content.decode()  # with demo's 大企业
+    htmx = {"HX-Request": "true", "HX-Target": "gap-results"}
+    second = client.get(reverse("web-coverage"), {"page": 2}, headers=htmx)
+    rows = second.content.decode()
+    assert rows.count("data-host-unit=") == 3 and "<html" not in rows  # only the table, for htmx
+    sheet = load_workbook(io.BytesIO(client.get(reverse("web-coverage"), {"format": "xlsx"}).content)).active
+    assert sheet.max_row == 1 + PAGE_SIZE + 3
+
+
+def test_the_export_reads_the_gaps_in_batches_without_repeats_or_gaps(county_staff, demo):
+    for n in range(7):
+        HostUnitFactory(name=f"企业{n % 3}", kind=HostUnitKind.ENTERPRISE, region=region(CHENGDONG), head_count=10)
+    gaps = selectors.coverage_gaps(user=county_staff)
+    batched = [gap.host_unit.pk for gap in _every_gap(gaps, batch=2)]
+    assert batched == [unit.pk for unit in gaps] and len(batched) == 8
 
 
 def test_another_countys_staff_get_404_on_chengdong_pages_and_see_nothing_in_lists(client, other_county_staff, demo):

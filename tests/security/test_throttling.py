@@ -20,6 +20,7 @@ from rest_framework.response import Response
 from rest_framework.test import APIClient, APIRequestFactory
 from rest_framework.views import APIView
 
+from apps.accounts import throttles
 from apps.accounts.throttles import THROTTLED
 from tests.factories import UserFactory
 
@@ -80,6 +81,40 @@ def test_the_count_starts_again_in_the_next_window(rates, mobile_user):
 
     with time_machine.travel(start + dt.timedelta(seconds=61), tick=False):
         assert client.get(URL).status_code == 200
+
+
+def test_a_worker_takes_request_numbers_a_lease_at_a_time_and_never_lets_more_than_the_rate_through(db):
+    # 100 a minute: leases of 5 numbers, so 100 requests cost 20 increments of the shared counter.
+    cache, key = CountingCache(), "throttle_user_7:29000000"
+    worker = throttles._Leases()
+    numbers = [worker.number(cache, key, 5, timeout=61) for _ in range(100)]
+    assert numbers == list(range(1, 101)) and cache.increments == 20
+
+    # Two workers serving one client: every number is handed out once, so the rate holds whatever
+    # the interleaving; numbers the other worker holds unused only refuse a little early.
+    cache, first, second = CountingCache(), throttles._Leases(), throttles._Leases()
+    answered = [(first if n % 3 else second).number(cache, key, 5, timeout=61) for n in range(130)]
+    assert len(set(answered)) == 130
+    let_through = sum(number <= 100 for number in answered)
+    assert 100 - (5 - 1) <= let_through <= 100
+
+
+def test_small_rates_are_counted_one_request_at_a_time(rates, mobile_user, county_staff):
+    rates(user="39/minute")
+    client = signed_in(mobile_user)
+    assert [client.get(URL).status_code for _ in range(40)].count(429) == 1
+
+
+class CountingCache:
+    """The shared counter, counting how often it is asked."""
+
+    def __init__(self):
+        self.value, self.increments = 0, 0
+
+    def count(self, key, timeout, delta):
+        self.increments += 1
+        self.value += delta
+        return self.value
 
 
 class OpenView(APIView):

@@ -109,6 +109,7 @@ def copy_payload(rows: list[list[str]]) -> str:
     from django.utils import timezone
 
     from apps.core.crypto import _fernet, keyed_hash
+    from apps.core.phones import mask_phone
     from apps.members import idnumbers
     from apps.organizations.models import Region
 
@@ -118,9 +119,11 @@ def copy_payload(rows: list[list[str]]) -> str:
     for name, number, ethnicity, phone, code, *_ in rows:
         value = idnumbers.parse(number)
         cipher = fernet.encrypt(number.encode()).decode()
+        # The phone as stored too: encrypted, with its masked form (members/0006 on).
+        phone_cipher = fernet.encrypt(phone.encode()).decode() if phone else ""
         lines.append(
             f"{name}\t{cipher}\t{keyed_hash(number)}\t{value.masked}\t{value.gender}\t{value.birth_date}\t"
-            f"{ethnicity}\t{phone}\t{regions[code]}\t\\N\t\t{now}\t{now}\n"
+            f"{ethnicity}\t{phone_cipher}\t{mask_phone(phone)}\t{regions[code]}\t\\N\t\t{now}\t{now}\n"
         )
     return "".join(lines)
 
@@ -131,7 +134,7 @@ def copy_people(payload: str) -> float:
     truncate()
     statement = (
         "COPY members_person (name, id_number, id_number_hash, id_number_masked, gender, birth_date, ethnicity, "
-        "phone, region_id, employer_id, disability_class, created_at, updated_at) FROM STDIN"
+        "phone, phone_masked, region_id, employer_id, disability_class, created_at, updated_at) FROM STDIN"
     )
 
     def copy():
