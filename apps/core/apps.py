@@ -1,5 +1,5 @@
 from django.apps import AppConfig
-from django.db.models.signals import post_delete
+from django.db.models.signals import post_delete, pre_save
 
 
 class CoreConfig(AppConfig):
@@ -8,10 +8,13 @@ class CoreConfig(AppConfig):
     verbose_name = "公共"
 
     def ready(self) -> None:
-        from apps.core.audit import register_audited_models
+        from auditlog.models import LogEntry
+
+        from apps.core.audit import register_audited_models, stamp_request_context
         from apps.core.tombstones import record_deletion
 
         register_audited_models()
+        pre_save.connect(stamp_request_context, sender=LogEntry, dispatch_uid="core.stamp_request_context")
 
         # A receiver rather than a call in each delete service: cascades and tree deletes
         # remove rows no service sees, and a client that missed them would keep ghosts.

@@ -172,6 +172,7 @@ class CoverageQuerySerializer(serializers.Serializer):
 
 
 class UnitCoverageSerializer(serializers.Serializer):
+    id = serializers.IntegerField(source="host_unit.pk", help_text="所在单位 ID（同 host_unit）。")
     host_unit = serializers.IntegerField(source="host_unit.pk", help_text="所在单位 ID。")
     host_unit_name = serializers.CharField(source="host_unit.name", help_text="所在单位名称。")
     region = serializers.IntegerField(source="host_unit.region_id", help_text="所在区划 ID。")

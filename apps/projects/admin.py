@@ -407,8 +407,10 @@ class ServiceProjectAdmin(ScopedAdminMixin, ServiceImportExportMixin, ServiceAdm
         return project.spent
 
     @admin.display(description="服务人数", ordering="people_served")
-    def people_served(self, project: ServiceProject) -> int:
-        return project.people_served
+    def people_served(self, project: ServiceProject):
+        # The project's records, where the records' list has no project filter (see ServiceRecordAdmin).
+        records = reverse("admin:projects_servicerecord_changelist")
+        return format_html('<a href="{}?project__id__exact={}">{}</a>', records, project.pk, project.people_served)
 
     @admin.display(description="参与组织")
     def participant_list(self, project: ServiceProject) -> str:
@@ -615,8 +617,9 @@ class ServiceRecordAdmin(ScopedAdminMixin, ServiceImportExportMixin, ServiceAdmi
     form = ServiceRecordForm
     resource_classes = [ServiceRecordResource]
     list_display = ("person", "project", "service_type", "organization", "date", "quantity", "amount")
+    # No filter by project: listing the projects that have records reads every record (DISTINCT), and a
+    # province has hundreds of projects; a project's count of people served links to its records.
     list_filter = (
-        ("project", admin.RelatedOnlyFieldListFilter),
         "service_type",
         ("organization__federation", admin.RelatedFieldListFilter),
     )

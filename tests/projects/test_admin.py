@@ -437,6 +437,19 @@ def test_a_service_record_added_in_the_admin_goes_through_the_service(client, co
     assert record.one_off
 
 
+def test_a_projects_count_of_people_served_opens_its_records(client, county_staff, chengdong_union):
+    warm, other = ProjectFactory(lead=chengdong_union, name="暖心"), ProjectFactory(lead=chengdong_union, name="助学")
+    served(warm, PersonFactory(name="卓玛"))
+    served(other, PersonFactory(name="拉姆"))
+    client.force_login(county_staff)
+
+    link = f"{changelist('servicerecord')}?project__id__exact={warm.pk}"
+    assert link in client.get(changelist("serviceproject")).content.decode()
+    records = client.get(link)
+    assert records.status_code == 200
+    assert [record.person.name for record in records.context["cl"].result_list] == ["卓玛"]
+
+
 def test_a_one_off_service_received_twice_is_refused_on_the_person_field(client, county_staff, chengdong_union):
     project = ProjectFactory(lead=chengdong_union)
     person = PersonFactory(name="卓玛")
