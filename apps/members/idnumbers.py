@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import unicodedata
 from dataclasses import dataclass
+from operator import mul
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
@@ -72,11 +73,15 @@ _STRIP = {" ", "-", "\u3000", "\t"}
 
 
 def check_digit(first17: str) -> str:
-    return _CHECK[sum(int(digit) * weight for digit, weight in zip(first17, _WEIGHTS, strict=True)) % 11]
+    if len(first17) != len(_WEIGHTS):
+        raise ValueError(f"check_digit takes the first 17 characters, not {len(first17)}")
+    return _CHECK[sum(map(mul, map(int, first17), _WEIGHTS)) % 11]
 
 
 def normalize(raw: str) -> str:
     """As people type it: full-width digits, a lower-case x, spaces and dashes are all fine."""
+    if raw and raw.isascii() and raw.isalnum():
+        return raw.upper()  # as typed in a spreadsheet: nothing to normalize (a bulk import's every row)
     text = unicodedata.normalize("NFKC", raw or "")
     return "".join(char for char in text if char not in _STRIP).upper()
 
