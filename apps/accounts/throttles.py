@@ -61,8 +61,7 @@ class _CountingThrottle(throttling.SimpleRateThrottle):
         now = self.timer()
         window = int(now // self.duration)
         key = f"{self.key}:{window}"
-        lease = min(LEASE_MAX, max(1, self.num_requests // LEASE_SHARE))
-        number = leases.number(self.cache, key, lease, timeout=self.duration + 1)
+        number = leases.number(self.cache, key, lease_size(self.num_requests), timeout=self.duration + 1)
         if number <= self.num_requests:
             return True
         self._wait = (window + 1) * self.duration - now
@@ -78,6 +77,11 @@ LEASE_SHARE = 20
 LEASE_MAX = 100
 #: Windows a worker holds numbers of; past it they are dropped (unused numbers only refuse early).
 HELD_MAX = 10_000
+
+
+def lease_size(rate: int) -> int:
+    """Request numbers a worker takes at once for a window of `rate` requests."""
+    return min(LEASE_MAX, max(1, rate // LEASE_SHARE))
 
 
 class _Leases:

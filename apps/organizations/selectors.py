@@ -159,10 +159,6 @@ class UnitCoverage:
         have = {f.pk for f in self.present}
         return [f for f in self.required if f.pk not in have]
 
-    @property
-    def covered(self) -> bool:
-        return not self.missing
-
 
 @dataclass
 class KindCoverage:

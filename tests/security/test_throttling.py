@@ -99,10 +99,15 @@ def test_a_worker_takes_request_numbers_a_lease_at_a_time_and_never_lets_more_th
     assert 100 - (5 - 1) <= let_through <= 100
 
 
-def test_small_rates_are_counted_one_request_at_a_time(rates, mobile_user, county_staff):
-    rates(user="39/minute")
+def test_leases_are_a_twentieth_of_the_rate_one_number_under_40_and_at_most_100():
+    assert [throttles.lease_size(rate) for rate in (3, 39, 40, 600, 10_000_000)] == [1, 1, 2, 30, 100]
+
+
+def test_through_the_api_a_rate_lets_exactly_that_many_requests_through(rates, mobile_user):
+    rates(user="45/minute")  # leases of 2: the last one reaches past the rate
     client = signed_in(mobile_user)
-    assert [client.get(URL).status_code for _ in range(40)].count(429) == 1
+    with time_machine.travel(dt.datetime(2026, 5, 4, 9, 0, 5, tzinfo=dt.UTC), tick=False):  # one window
+        assert [client.get(URL).status_code for _ in range(47)].count(429) == 2
 
 
 class CountingCache:
