@@ -354,11 +354,15 @@ class ProjectExpense(models.Model):
     entry = models.OneToOneField(
         LedgerEntry, verbose_name="账目", on_delete=models.PROTECT, related_name="project_expense"
     )
+    # The entry's date, kept here too (ledger entries are never edited): spending is listed and
+    # grouped by it, and an index on this table serves that without reading the ledger.
+    date = models.DateField("支出日期", editable=False)
 
     class Meta:
         verbose_name = "项目支出"
         verbose_name_plural = "项目支出"
         ordering = ["-id"]
+        indexes = [models.Index(fields=["date", "id"], name="projects_expense_date_id")]
 
     def __str__(self) -> str:
         return f"{self.project} · {self.entry}"

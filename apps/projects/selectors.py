@@ -78,7 +78,7 @@ def project_expense_list(project: ServiceProject) -> QuerySet:
     return (
         ProjectExpense.objects.filter(project=project)
         .select_related("entry__category", "entry__reversed_by")
-        .order_by("-entry__date", "-id")
+        .order_by("-date", "-id")
     )
 
 

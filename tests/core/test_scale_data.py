@@ -21,7 +21,9 @@ from apps.members.services import person_register
 from apps.organizations.models import Federation, HostUnit, Organization, Region, Role
 from apps.organizations.services import organization_create, role_assign
 from apps.organizations.services.host_units import credit_code_is_valid
-from apps.resources.models import Fund
+from apps.projects.models import ProjectExpense, ServiceProject
+from apps.projects.services import project_spent
+from apps.resources.models import EntryKind, Fund
 from apps.resources.services import fund_balance
 from apps.venues.models import Booking, Room
 from apps.venues.services import booking_create, venue_days
@@ -208,6 +210,18 @@ def test_no_fund_balance_ever_goes_negative(runs):
         )
         assert cursor.fetchone()[0] >= 0
     assert all(fund_balance(fund) >= 0 for fund in Fund.objects.all()[:200])
+
+
+def test_projects_spend_from_their_fund_as_the_service_records_it(runs):
+    expenses = list(ProjectExpense.objects.select_related("entry", "project"))
+    assert expenses
+    for expense in expenses:
+        entry, project = expense.entry, expense.project
+        assert (entry.kind, entry.fund_id, entry.reverses_id) == (EntryKind.EXPENDITURE, project.fund_id, None)
+        assert expense.date == entry.date and project.start_date <= entry.date <= project.end_date
+        assert (entry.receiving_organization_id, entry.note) == (project.lead_organization_id, project.name)
+    for project in ServiceProject.objects.filter(expenses__isnull=False).distinct():
+        assert project_spent(project) <= project.budget
 
 
 def test_it_refuses_a_database_that_holds_people_unless_reset(runs):

@@ -505,15 +505,19 @@ def test_deleting_a_service_record_in_the_admin_goes_through_the_service(client,
 
 
 def test_project_spending_is_listed_read_only_with_its_reversal(client, county_staff, chengdong_union):
-    _expenses(chengdong_union, 1)
-    expense = ServiceProject.objects.get().expenses.get()
-    resources.ledger_entry_reverse(entry=expense.entry, date=TODAY, voucher_number="XM-R01")
+    _expenses(chengdong_union, 2)
+    spent, kept = ServiceProject.objects.get().expenses.order_by("id")
+    resources.ledger_entry_reverse(entry=spent.entry, date=TODAY, voucher_number="XM-R01")
     client.force_login(county_staff)
 
     response = client.get(changelist("projectexpense"))
 
-    (row,) = response.context["cl"].result_list
-    assert row.is_reversed
+    rows = response.context["cl"].result_list
+    expense_admin = response.context["cl"].model_admin
+    with CaptureQueriesContext(connection) as queries:
+        shown = {row.pk: expense_admin.reversed(row) for row in rows}
+    assert shown == {spent.pk: True, kept.pk: False}
+    assert not queries.captured_queries  # the reversal came with the row
     assert client.get(add_page("projectexpense")).status_code == 403
 
 

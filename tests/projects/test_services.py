@@ -12,7 +12,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 
 from apps.core.exceptions import ConflictError
 from apps.projects import selectors, services
-from apps.projects.models import GoalMetric, ProjectStatus, ServiceProject, ServiceRecord
+from apps.projects.models import GoalMetric, ProjectExpense, ProjectStatus, ServiceProject, ServiceRecord
 from apps.projects.services.records import DATE_OUTSIDE_PERIOD
 from apps.projects.targets import TAGS_MISSING, TOO_YOUNG
 from apps.projects.tasks import projects_finish_ended_task
@@ -121,6 +121,7 @@ def test_spending_is_an_expenditure_in_the_funds_ledger_received_by_the_lead_uni
     assert (entry.fund, entry.kind, entry.amount) == (provincial_fund, EntryKind.EXPENDITURE, Decimal("12000.00"))
     assert entry.receiving_organization == project.lead_organization
     assert entry.note == f"{project.name}：材料费"
+    assert ProjectExpense.objects.get(pk=expense.pk).date == entry.date == TODAY  # listed by it, without the ledger
     assert services.project_spent(project) == Decimal("12000.00")
     # The provincial fund's money spent on a county's project counts for the grassroots.
     share = grassroots_share(fund=provincial_fund, start=dt.date(2026, 1, 1), end=dt.date(2026, 12, 31))

@@ -23,7 +23,7 @@ from django.db import connection, models
 from apps.activities.models import Activity, ActivityParticipant, Registration, VolunteerRecord
 from apps.members.models import CadrePost, Membership, Person
 from apps.organizations.models import HostUnit, JointBranch, Organization
-from apps.projects.models import ProjectParticipant, ServiceProject, ServiceRecord
+from apps.projects.models import ProjectExpense, ProjectParticipant, ServiceProject, ServiceRecord
 from apps.resources.models import DutyShift, Fund, LedgerEntry, Secondment, ServiceCenter
 from apps.talent.models import Attendance, Enrollment, Expert, Rotation, TrainingCourse, TrainingSession
 from apps.venues.models import Booking, OpeningHours, Room, Venue, VenueClosure
@@ -71,6 +71,7 @@ FILLED: list[type[models.Model]] = [
     ServiceProject.target_tags.through,
     ProjectParticipant,
     ServiceRecord,
+    ProjectExpense,
     TrainingCourse,
     TrainingCourse.co_organizers.through,
     TrainingSession,

@@ -6,6 +6,9 @@ led by a county unit or, one in five, a prefecture's, on the lines of the demo's
 skills training for farmers and herders, hardship relief, health checks. Service records
 grow with N (0.1 per person), drawn from the people of the project's area who fit its
 target group; a one-off service (a retrofit) reaches a person once, whichever project.
+A project with a fund spends from it: about a quarter of the fund's expenditures during the
+project, up to its budget, are the project's (as project_expense_record writes them: the lead
+unit receives, the note names the project).
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import connection
+from psycopg2.extras import execute_values
 
 from apps.core.scale_data.context import HISTORY_START
 from apps.core.scale_data.copy import local
@@ -22,15 +26,18 @@ from apps.core.scale_data.memberships import DISABLED, FARMER, FEMALE
 from apps.projects.models import (
     ContentCategory,
     PolicyStandard,
+    ProjectExpense,
     ProjectParticipant,
     ServiceProject,
     ServiceRecord,
     ServiceType,
     WorkNature,
 )
+from apps.resources.models import LedgerEntry
 
 PROJECTS_PER_PERSON = 1 / 2000
 SERVICE_RECORDS_PER_PERSON = 0.1
+EXPENSE_SHARE = 0.25  # of the fund's expenditures while the project runs
 PREFECTURE_SHARE = 0.2
 # Policy standards the projects follow (reference data a province enters; added when missing).
 POLICIES = [
@@ -129,6 +136,7 @@ def build(ctx) -> None:
             participants.append((project_id, tree.official(other, place.id).id, rng.choice(["partner", "support"])))
     _write(ctx, projects, participants, links, target_links)
     _records(ctx, rng, projects, types, participants)
+    _expenses(ctx, projects)
 
 
 def _write(ctx, projects, participants, links, target_links) -> None:
@@ -198,4 +206,34 @@ def _records(ctx, rng, projects, types, participants) -> None:
             (local(day, 15), local(day, 15), p, person, t, one_off, org, day, quantity, amount, "", None)
             for p, person, t, one_off, org, day, quantity, amount in records
         ),
+    )
+
+
+def _expenses(ctx, projects) -> None:
+    rng = ctx.rng("project_expenses")
+    spendable = ctx.shared.get("expenditures", {})
+    claimed: set[int] = set()
+    expenses, entries = [], []
+    for project in projects:
+        if project.fund is None or project.status not in ("active", "finished"):
+            continue
+        last, spent = min(project.end, ctx.as_of), Decimal(0)
+        for entry_id, day, amount in spendable.get(project.fund, ()):
+            if not project.start <= day <= last or entry_id in claimed or rng.random() >= EXPENSE_SHARE:
+                continue
+            if spent + amount > project.budget:
+                break
+            spent += amount
+            claimed.add(entry_id)
+            expenses.append((project.id, entry_id, day))
+            entries.append((entry_id, project.lead, project.name))
+    ctx.copy(ProjectExpense, ("project", "entry", "date"), expenses)
+    # The entries are already in the ledger as plain expenditures; they become the project's.
+    execute_values(
+        ctx.cursor.cursor,
+        # The table is the model's own name; the values are parameters.
+        f"UPDATE {LedgerEntry._meta.db_table} e SET receiving_organization_id = v.lead, note = v.note "  # nosec B608
+        "FROM (VALUES %s) v(id, lead, note) WHERE e.id = v.id",
+        entries,
+        page_size=5000,
     )

@@ -237,6 +237,7 @@ def _funds(ctx) -> None:
         ledger = _Ledger(entries, fund_id, year)
         ledger.fill(rng, max(2, round(total * weight / weight_sum)), depth, min(dt.date(year, 12, 31), ctx.as_of),
                     children.get(owner), categories)  # fmt: skip
+    _spendable(ctx, entries)
     fields = (
         "id", "created_at", "updated_at", "fund", "kind", "amount", "category", "receiving_organization", "date",
         "voucher_number", "attachment", "note", "reverses", "created_by",
@@ -248,3 +249,13 @@ def _funds(ctx) -> None:
           reverses, None)
          for i, fund, kind, amount, category, receiver, day, voucher, note, reverses in entries),
     )  # fmt: skip
+
+
+def _spendable(ctx, entries: list[tuple]) -> None:
+    """Each fund's expenditures that a project may claim as its spending: neither reversed nor a reversal."""
+    reversed_ = {reverses for *_, reverses in entries if reverses}
+    spendable: dict[int, list[tuple[int, dt.date, Decimal]]] = {}
+    for entry_id, fund, kind, amount, _, _, day, _, _, reverses in entries:
+        if kind == "expenditure" and not reverses and entry_id not in reversed_:
+            spendable.setdefault(fund, []).append((entry_id, day, amount))
+    ctx.shared["expenditures"] = spendable

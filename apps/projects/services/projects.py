@@ -272,7 +272,7 @@ def project_expense_record(
         receiving_organization=project.lead_organization,
         note=f"{project.name}：{note.strip()}" if note.strip() else project.name,
     )
-    return ProjectExpense.objects.create(project=project, entry=entry)
+    return ProjectExpense.objects.create(project=project, entry=entry, date=entry.date)
 
 
 @transaction.atomic
