@@ -23,7 +23,7 @@ from django.utils import timezone
 from apps.insights.rollups import MemberRollup, member_rollup
 from apps.insights.scorecard import Scorecard, Trend, scorecard, scorecard_trend
 from apps.organizations.models import Region, RegionLevel
-from apps.organizations.scoping import PLATFORM, scope_for
+from apps.organizations.scoping import PLATFORM, sees_all_of
 
 ROLLUP = "member-rollup"
 
@@ -39,7 +39,7 @@ def served_rollup(*, user, region: Region) -> MemberRollup:
 
 
 def _kept(user, region: Region, what: str, work_out):
-    if not _shares(user, region):
+    if not sees_all_of(user, region):
         return work_out(user)
     key = _entry(region, what)
     found = cache.get(key)
@@ -79,8 +79,3 @@ def _worked_out(user, region, start, end) -> tuple[Scorecard, Trend]:
         scorecard(user=user, region=region, start=start, end=end),
         scorecard_trend(user=user, region=region, start=start, end=end),
     )
-
-
-def _shares(user, region: Region) -> bool:
-    scope = scope_for(user)
-    return scope.everything or any(region.path.startswith(path) for path in scope.region_paths)

@@ -27,7 +27,7 @@ from apps.core.api import (
     ScopedViewSet,
     scoped_choices,
 )
-from apps.organizations import selectors, services
+from apps.organizations import coverage_cache, selectors, services
 from apps.organizations.api import HostUnitFilter
 from apps.organizations.models import (
     Decision,
@@ -452,7 +452,7 @@ class CoverageViewSet(ScopedViewSet):
     def list(self, request):
         query = CoverageQuerySerializer(data=request.query_params, context={"request": request})
         query.is_valid(raise_exception=True)
-        report = selectors.coverage(user=request.user, region=query.validated_data.get("region"))
+        report = coverage_cache.served(user=request.user, region=query.validated_data.get("region"))
         return Response(CoverageSerializer(report).data)
 
 

@@ -81,6 +81,15 @@ def _outermost(paths: set[str]) -> tuple[str, ...]:
     return tuple(kept)
 
 
+def sees_all_of(user, region: Region | None) -> bool:
+    """Whether the user sees every row under the region (None: the whole platform), as the platform
+    does: figures worked out for the platform may then be shown to them."""
+    scope = scope_for(user)
+    if region is None:
+        return scope.everything
+    return scope.everything or _under(region.path, scope.region_paths)
+
+
 def scope_for(user) -> Scope:
     """The user's scope, read once per request (one query) and kept on the user object."""
     if not user or not user.is_authenticated or not user.is_active:

@@ -27,7 +27,7 @@ from apps.core.access import permission, signed_in
 from apps.core.exceptions import ConflictError
 from apps.core.refusals import add_service_errors, forbidden
 from apps.core.spreadsheets import neutralize
-from apps.organizations import selectors, services
+from apps.organizations import coverage_cache, selectors, services
 from apps.organizations.forms_cobuilding import (
     CoverageForm,
     FollowUpFilterForm,
@@ -157,7 +157,7 @@ def coverage(request: HttpRequest) -> HttpResponse:
     gaps = selectors.coverage_gaps(user=request.user, region=region)
     if request.GET.get("format") == "xlsx":
         return _gaps_workbook(gaps)
-    report = selectors.coverage(user=request.user, region=region)
+    report = coverage_cache.served(user=request.user, region=region)
     paginator = Paginator(gaps, PAGE_SIZE)
     paginator.count = report.gaps  # counted by the report's grouped query already
     page = paginator.get_page(request.GET.get("page"))

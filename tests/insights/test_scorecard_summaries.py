@@ -11,7 +11,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from apps.insights import summaries
-from apps.insights.figures import Period
+from apps.insights.figures import BY_CODE, Period
 from apps.insights.models import MonthlyFigure
 from apps.insights.scorecard import scorecard, scorecard_trend
 from apps.organizations.models import Role
@@ -100,7 +100,10 @@ def test_the_summaries_are_looked_at_and_refreshed_from_the_admin(client, xining
     client.force_login(admin_user)
     summaries.refresh()
     state = SummaryState.objects.get()
-    assert client.get("/admin/insights/monthlyfigure/?code=participants").status_code == 200
+    page = client.get("/admin/insights/monthlyfigure/?code=participants")
+    rows = page.context["cl"].result_list
+    assert rows and {row.code for row in rows} == {"participants"}
+    assert BY_CODE["participants"].label in page.content.decode()  # the figure named, in the filter and rows
     MonthlyFigure.objects.all().delete()  # as if lost: the action works them out again
     response = client.post(
         "/admin/insights/summarystate/", {"action": "refresh_now", "_selected_action": [state.pk]}, follow=True
