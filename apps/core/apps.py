@@ -10,6 +10,7 @@ class CoreConfig(AppConfig):
     def ready(self) -> None:
         from auditlog.models import LogEntry
 
+        from apps.core import lookups  # noqa: F401 — registers field__any_of
         from apps.core.audit import register_audited_models, stamp_request_context
         from apps.core.tombstones import record_deletion
 
