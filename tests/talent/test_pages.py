@@ -135,6 +135,7 @@ def test_every_page_renders_for_county_staff_with_the_demo_like_data(client, cou
 
     page = text(client.get(reverse("web-cadre-training-list")))
     assert "2026 年度要求" in page and "马晓梅" in page
+    assert '<option value="2026" selected>' in page  # the year shown is the year counted, not next year
     page = text(client.get(reverse("web-cadre-training-record", args=[demo["cadres"][0].pk])))
     assert 'id="figure-hours">8<' in page and "群众之家阵地服务培训" in page
 

@@ -83,6 +83,16 @@ def _year_choices() -> list[tuple[int, str]]:
     return [(year, f"{year} 年") for year in range(this + 1, this - 6, -1)]
 
 
+def _this_year() -> int:
+    return timezone.localdate().year
+
+
 class YearField(forms.TypedChoiceField):
+    """A year of the last few; none chosen is this year, as the pages read it."""
+
     def __init__(self, **kwargs):
-        super().__init__(label="年度", coerce=int, choices=_year_choices, required=False, **kwargs)
+        super().__init__(label="年度", coerce=int, choices=_year_choices, required=False, initial=_this_year, **kwargs)
+
+    def bound_data(self, data, initial):
+        # Shown as read: without it the select would show its first option, next year.
+        return data or _this_year()
