@@ -428,8 +428,9 @@ CHECK_IN_OPENS_MINUTES = env.int("CHECK_IN_OPENS_MINUTES", default=30)
 # How long a worked-out scorecard is served from the cache (apps.insights.scorecard_cache).
 SCORECARD_CACHE_SECONDS = env.int("SCORECARD_CACHE_SECONDS", default=600)
 # The coverage report is counted again after any write to host units, organizations or rules
-# (apps.organizations.coverage_cache); this bounds only what bypasses the ORM.
-COVERAGE_CACHE_SECONDS = env.int("COVERAGE_CACHE_SECONDS", default=3600)
+# (apps.organizations.coverage_cache); this bounds what that cannot see (a write bypassing the ORM,
+# or made while Redis was unreachable).
+COVERAGE_CACHE_SECONDS = env.int("COVERAGE_CACHE_SECONDS", default=300)
 
 # Declared in code and copied into django-celery-beat's tables by `manage.py
 # sync_beat_schedule`, which adds what is missing and leaves alone what an admin has edited

@@ -6,7 +6,8 @@ and the totals change only when a host unit, an organization (a branch sits in a
 coverage rule is written. Each such write replaces a generation token — at once, and again when its
 transaction commits — and an entry counted under another token is counted anew. So the report is
 exact for every write through the ORM (services, admin, imports); a write that bypasses the ORM's
-signals (raw SQL, COPY, QuerySet.update) shows within COVERAGE_CACHE_SECONDS.
+signals (raw SQL, COPY, QuerySet.update), or one made while Redis could not be reached (the token
+stays as it was), shows within COVERAGE_CACHE_SECONDS.
 
 Only viewers who see every row under the region share its entry, as the platform counts it;
 viewers scoped to organizations (federation liaisons) are counted anew each time.
