@@ -49,8 +49,10 @@ def served(*, user, region: Region | None = None) -> selectors.Coverage:
     return report
 
 
-def renew(**kwargs) -> None:
+def renew(action: str = "post_save", **kwargs) -> None:
     """Every kept report is out of date: now (for this transaction's own reads) and at commit."""
+    if not action.startswith("post_"):
+        return  # a rule's federations: m2m_changed also signals before the change (pre_add …)
     _replace_generation()
     transaction.on_commit(_replace_generation)
 
